@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The README's test command (`make check`): install what is missing, run
+# the static checks, then build for every supported kernel, boot it in QEMU,
+# run the selftests and scan the kernel log. Every case ends up as one line
+# of build/check.ktap, named after the kernel it ran on; the last line of
+# output is "N passed, N failed" and the exit status is 1 on any failure.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Lines that mean the kernel is unwell (NIPA's list and then some).
+CRASH_RE='\] RIP:|Call Trace:|WARNING:|BUG:|KASAN|ref_tracker:|unreferenced object|blocked for more than|Kernel panic|general protection fault|UBSAN:'
+
+SERIES=${TCPKIT_SERIES:-$SUPPORTED_SERIES}
+report=$TOPDIR/build/check.ktap
+results=$TOPDIR/build/check.results
+mkdir -p "$TOPDIR/build"
+: > "$results"
+
+pass() { echo "PASS $*" >> "$results"; }
+fail() { echo "FAIL $*" >> "$results"; }
+
+"$TOPDIR/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+# Static checks.
+while read -r line; do
+	case $line in
+	"ok - "*) pass "${line#ok - }" ;;
+	"not ok - "*) fail "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
+done < <("$TOPDIR/scripts/style.sh")
+
+# Turn one VM's serial log into PASS/FAIL/SKIP lines (see run_tests.sh for
+# the KTAP shape: program lines at the top, their cases indented).
+parse_ktap()
+{
+	awk -v rel="$1" '
+	/^TCPKIT_BOOTED/ { on = 1; next }
+	/^TCPKIT_DMESG_BEGIN/ { on = 0 }
+	!on { next }
+	/^# / && prog == "" { sub(/^# [^:]*: /, ""); prog = $0; leaves = 0; bad = 0; next }
+	/^    (not )?ok [0-9]+ / {
+		line = $0; sub(/^    /, "", line)
+		ok = (line ~ /^ok/); sub(/^(not )?ok [0-9]+ (- )?/, "", line)
+		if (line ~ /# SKIP/) { sub(/ *# SKIP.*/, "", line); print "SKIP " rel ": " prog ": " line; leaves++; next }
+		sub(/ # .*/, "", line)
+		print (ok ? "PASS " : "FAIL ") rel ": " prog ": " line
+		leaves++; if (!ok) bad++
+		next
+	}
+	/^(not )?ok [0-9]+ / {
+		ok = ($0 ~ /^ok/); why = $0; sub(/^[^#]*#? ?/, "", why)
+		if (!ok && bad == 0)
+			print "FAIL " rel ": " prog ": " why
+		else if (ok && leaves == 0)
+			print (why ~ /SKIP/ ? "SKIP " : "PASS ") rel ": " prog
+		prog = ""
+	}'
+}
+
+for s in $SERIES; do
+	rel=$("$TOPDIR/scripts/kernel.sh" release "$s")
+	if ! make -s -C "$TOPDIR" KVER="$s" vm-prereqs; then
+		fail "$rel: build"
+		continue
+	fi
+	pass "$rel: build"
+	"$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build --timeout 1200 \
+		-- ./run_tests.sh
+	rc=$?
+	log=$TOPDIR/build/$s/vm.log
+	parse_ktap "$rel" < "$log" >> "$results"
+	case $rc in
+	124|125) fail "$rel: VM run (status $rc, see $log)" ;;
+	*) pass "$rel: VM run completed" ;;
+	esac
+	if grep -E "$CRASH_RE" "$log" > "$TOPDIR/build/$s/splats"; then
+		sed 's/^/# /' "$TOPDIR/build/$s/splats"
+		fail "$rel: kernel log clean"
+	else
+		pass "$rel: kernel log clean"
+	fi
+done
+
+# The report: one KTAP document over everything.
+{
+	echo "TAP version 13"
+	echo "1..$(wc -l < "$results")"
+	awk '{ s = $1; sub(/^[A-Z]+ /, "");
+	       if (s == "PASS") print "ok " NR " " $0;
+	       else if (s == "SKIP") print "ok " NR " " $0 " # SKIP";
+	       else print "not ok " NR " " $0 }' "$results"
+} > "$report"
+grep -E '^(not ok|ok .*# SKIP)' "$report"
+passed=$(grep -c '^PASS' "$results")
+failed=$(grep -c '^FAIL' "$results")
+skipped=$(grep -c '^SKIP' "$results")
+echo "# report: $report ($skipped skipped)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the scripts: cache location and kernel series names.
+
+TCPKIT_CACHE=${TCPKIT_CACHE:-/var/cache/tcpkit}
+TOPDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Supported series, in the order `make check` runs them.
+SUPPORTED_SERIES="6.1 6.12"
+
+die()
+{
+	echo "tcpkit: $*" >&2
+	exit 1
+}
+
+# Debian metapackages that always point at the newest kernel of a series.
+series_meta()
+{
+	case $1 in
+	6.1) echo cloud-amd64 ;;
+	6.12) echo 6.12-cloud-amd64 ;;
+	*) die "unsupported kernel series '$1' (supported: $SUPPORTED_SERIES)" ;;
+	esac
+}

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh SERIES OUT
+#
+# Build the test VM's initramfs for the newest Debian kernel of SERIES:
+# busybox, kmod, iproute2, iperf3, tcpdump, the kernel modules the tests
+# need (with their dependencies), tcpkit.ko from build/SERIES, the CLI and
+# the built selftests, and scripts/vm-init as /init.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=$1
+out=$2
+rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
+kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
+build=$TOPDIR/build/$series
+root=$build/initramfs
+
+# Kernel modules the selftests and benchmarks load, beyond tcpkit itself.
+WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress
+	cls_u32 cls_matchall act_mirred tcp_highspeed tcp_scalable tcp_dctcp
+	tcp_bbr tcp_vegas nf_conntrack"
+
+BINARIES="kmod ip tc ss nstat iperf3 tcpdump ethtool"
+
+[ -f "$build/tcpkit.ko" ] || die "$build/tcpkit.ko missing: run 'make KVER=$series'"
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,root,etc,opt/tcpkit}
+ln -s ../run "$root/var" 2>/dev/null || { mkdir -p "$root/var"; ln -s ../run "$root/var/run"; }
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+
+copy_with_libs()
+{
+	local f=$1 lib
+
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+	for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+for b in $BINARIES; do
+	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$b") ||
+		die "$b not found: run 'make deps'"
+	copy_with_libs "$p"
+done
+for tool in modprobe insmod rmmod lsmod depmod modinfo; do
+	rm -f "$root/bin/$tool" "$root/sbin/$tool"
+	ln -s /usr/bin/kmod "$root/sbin/$tool"
+done
+
+# Userspace of this tree: CLI, library, selftests.
+if [ -x "$TOPDIR/cli/tcpkit" ]; then
+	copy_with_libs "$TOPDIR/cli/tcpkit"
+	mv "$root$TOPDIR/cli/tcpkit" "$root/usr/bin/tcpkit"
+fi
+cp -a "$TOPDIR/build/selftests" "$root/opt/tcpkit/selftests"
+cp -a "$TOPDIR/scripts/guest" "$root/opt/tcpkit/guest"
+[ -d "$TOPDIR/build/bench" ] && cp -a "$TOPDIR/build/bench" "$root/opt/tcpkit/bench"
+for t in "$root"/opt/tcpkit/selftests/*; do
+	[ -f "$t" ] && [ -x "$t" ] && file -b "$t" | grep -q ELF &&
+		copy_with_libs "$t" >/dev/null
+	true
+done
+rm -rf "${root:?}/work" "${root:?}$TOPDIR"
+
+# Kernel modules: the wanted ones and everything they depend on.
+src=$kdir/lib/modules/$rel
+dst=$root/lib/modules/$rel
+mkdir -p "$dst/extra"
+cp "$src"/modules.builtin* "$src"/modules.order "$dst/" 2>/dev/null || true
+declare -A path_of seen
+while read -r p; do
+	n=$(basename "$p"); n=${n%%.ko*}
+	path_of[${n//-/_}]=$p
+done < <(cd "$src" && find kernel -name '*.ko*')
+
+add_module()
+{
+	local n=${1//-/_} p d
+
+	[ -n "${seen[$n]:-}" ] && return
+	seen[$n]=1
+	p=${path_of[$n]:-}
+	[ -n "$p" ] || return 0	# built in
+	mkdir -p "$dst/$(dirname "$p")"
+	cp "$src/$p" "$dst/$p"
+	for d in $(modinfo -F depends "$src/$p" | tr ',' ' '); do
+		add_module "$d"
+	done
+}
+for m in $WANTED_MODULES; do
+	add_module "$m"
+done
+cp "$build/tcpkit.ko" "$dst/extra/tcpkit.ko"
+for d in $(modinfo -F depends "$build/tcpkit.ko" | tr ',' ' '); do
+	add_module "$d"
+done
+depmod -b "$root" "$rel"
+
+cp "$TOPDIR/scripts/vm-init" "$root/init"
+chmod 755 "$root/init"
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
+echo "nogroup:x:65534:" >> "$root/etc/group"
+echo "tcp 6 TCP" > "$root/etc/protocols"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out"

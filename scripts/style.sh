@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, one KTAP-style result line each: a W=1 build with sparse
+# (C=2) per supported kernel must print no warning, and checkpatch --strict
+# must be clean on the module and the uapi header. Exit 1 on any failure.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+checkpatch=$TCPKIT_CACHE/src-6.12/scripts/checkpatch.pl
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+result()
+{
+	if [ "$1" = 0 ]; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+		failed=1
+	fi
+}
+
+for s in $SUPPORTED_SERIES; do
+	kdir=$("$TOPDIR/scripts/kernel.sh" kdir "$s")
+	rm -rf "$tmp/src"
+	mkdir -p "$tmp/src"
+	cp -r "$TOPDIR/Kbuild" "$TOPDIR/module" "$TOPDIR/uapi" "$tmp/src/"
+	make -s -C "$kdir" M="$tmp/src" W=1 C=2 modules > "$tmp/log" 2>&1
+	rc=$?
+	grep -E 'warning|error' "$tmp/log" | sed 's/^/# /'
+	! grep -qE 'warning|error' "$tmp/log" && [ $rc = 0 ]
+	result $? "style: W=1 and sparse (C=2) clean on $(basename "$kdir" | sed 's/^linux-headers-//')"
+done
+
+"$checkpatch" --strict --no-tree --quiet --show-types \
+	-f "$TOPDIR"/module/*.[ch] "$TOPDIR"/uapi/linux/tcpkit.h > "$tmp/cp" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/cp"
+result $rc "style: checkpatch --strict clean"
+exit $failed

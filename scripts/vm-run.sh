@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh --kver SERIES [--timeout SEC] [--no-build] [--append ARGS]
+#           [--shell | -- CMD [ARGS...]]
+#
+# Boot the newest Debian kernel of SERIES in QEMU with this tree's module,
+# CLI and selftests (see mkinitramfs.sh), run CMD with sh in
+# /opt/tcpkit/selftests, and exit with its status. The serial log is kept in
+# build/SERIES/vm.log. Exit status 124 means the wall-clock limit hit, 125
+# that the guest died without reporting a status.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series= timeout=600 build=1 shell=0 append=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) series=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--no-build) build=0; shift ;;
+	--append) append=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	--) shift; break ;;
+	*) die "vm-run.sh: unknown argument '$1'" ;;
+	esac
+done
+[ -n "$series" ] || die "vm-run.sh: --kver SERIES is required"
+[ $shell = 1 ] || [ $# -gt 0 ] || die "vm-run.sh: nothing to run (-- CMD or --shell)"
+
+if [ $build = 1 ]; then
+	make -s -C "$TOPDIR" KVER="$series" vm-prereqs >&2
+fi
+
+kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
+rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
+out=$TOPDIR/build/$series
+mkdir -p "$out"
+"$TOPDIR/scripts/mkinitramfs.sh" "$series" "$out/initramfs.cpio"
+
+# The command goes into a second, tiny cpio appended to the first.
+extra=$(mktemp -d)
+trap 'rm -rf "$extra"' EXIT
+if [ $shell = 1 ]; then
+	touch "$extra/shell"
+else
+	printf '%q ' "$@" > "$extra/cmd"
+	echo >> "$extra/cmd"
+fi
+(cd "$extra" && find . ! -name . | cpio -o -H newc --quiet) > "$out/cmd.cpio"
+cat "$out/initramfs.cpio" "$out/cmd.cpio" > "$out/initrd"
+
+accel=$("$TOPDIR/scripts/accel.sh")
+qemu=(qemu-system-x86_64 $accel -smp 2 -m 2048 -nodefaults -no-reboot
+      -display none -serial stdio -monitor none
+      -kernel "$kdir/boot/vmlinuz-$rel" -initrd "$out/initrd"
+      -append "console=ttyS0 panic=-1 loglevel=4 net.ifnames=0 $append")
+
+log=$out/vm.log
+if [ $shell = 1 ]; then
+	"${qemu[@]}" 2>&1 | tee "$log"
+	exit 0
+fi
+
+set +e
+timeout -k 5 "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log"
+qrc=${PIPESTATUS[0]}
+set -e
+if [ "$qrc" = 124 ]; then
+	echo "tcpkit: VM ($rel) hit the ${timeout}s wall-clock limit" >&2
+	exit 124
+fi
+rc=$(sed -n 's/^TCPKIT_EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n1)
+if [ -z "$rc" ]; then
+	echo "tcpkit: VM ($rel) died without reporting a status, see $log" >&2
+	exit 125
+fi
+exit "$rc"
