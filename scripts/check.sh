@@ -67,10 +67,10 @@ for s in $SERIES; do
 		continue
 	fi
 	pass "$rel: build"
-	"$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build --timeout 1200 \
-		-- ./run_tests.sh
+	log=$TOPDIR/build/$s/check.log
+	TCPKIT_VM_LOG=$log "$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build \
+		--timeout 1200 -- ./run_tests.sh
 	rc=$?
-	log=$TOPDIR/build/$s/vm.log
 	parse_ktap "$rel" < "$log" >> "$results"
 	case $rc in
 	124|125) fail "$rel: VM run (status $rc, see $log)" ;;

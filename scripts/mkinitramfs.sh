@@ -15,7 +15,7 @@ out=$2
 rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
 kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
 build=$TOPDIR/build/$series
-root=$build/initramfs
+root=$(dirname "$out")/root
 
 # Kernel modules the selftests and benchmarks load, beyond tcpkit itself.
 WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress

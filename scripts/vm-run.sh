@@ -7,8 +7,8 @@
 # Boot the newest Debian kernel of SERIES in QEMU with this tree's module,
 # CLI and selftests (see mkinitramfs.sh), run CMD with sh in
 # /opt/tcpkit/selftests, and exit with its status. The serial log is kept in
-# build/SERIES/vm.log. Exit status 124 means the wall-clock limit hit, 125
-# that the guest died without reporting a status.
+# build/SERIES/vm.log (or TCPKIT_VM_LOG). Exit status 124 means the
+# wall-clock limit hit, 125 that the guest died without reporting a status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,37 +27,40 @@ done
 [ -n "$series" ] || die "vm-run.sh: --kver SERIES is required"
 [ $shell = 1 ] || [ $# -gt 0 ] || die "vm-run.sh: nothing to run (-- CMD or --shell)"
 
-if [ $build = 1 ]; then
-	make -s -C "$TOPDIR" KVER="$series" vm-prereqs >&2
-fi
-
-kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
-rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
 out=$TOPDIR/build/$series
 mkdir -p "$out"
-"$TOPDIR/scripts/mkinitramfs.sh" "$series" "$out/initramfs.cpio"
+# Several runs may share a tree: serialise building, keep each run's files
+# apart.
+if [ $build = 1 ]; then
+	flock "$TOPDIR/build/.lock" make -s -C "$TOPDIR" KVER="$series" vm-prereqs >&2
+fi
+kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
+rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
+run=$(mktemp -d "$out/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+flock "$TOPDIR/build/.lock" "$TOPDIR/scripts/mkinitramfs.sh" "$series" "$run/initramfs.cpio"
 
 # The command goes into a second, tiny cpio appended to the first.
-extra=$(mktemp -d)
-trap 'rm -rf "$extra"' EXIT
+extra=$run/extra
+mkdir "$extra"
 if [ $shell = 1 ]; then
 	touch "$extra/shell"
 else
 	printf '%q ' "$@" > "$extra/cmd"
 	echo >> "$extra/cmd"
 fi
-(cd "$extra" && find . ! -name . | cpio -o -H newc --quiet) > "$out/cmd.cpio"
-cat "$out/initramfs.cpio" "$out/cmd.cpio" > "$out/initrd"
+(cd "$extra" && find . ! -name . | cpio -o -H newc --quiet) > "$run/cmd.cpio"
+cat "$run/initramfs.cpio" "$run/cmd.cpio" > "$run/initrd"
 
 accel=$("$TOPDIR/scripts/accel.sh")
 qemu=(qemu-system-x86_64 $accel -smp 2 -m 2048 -nodefaults -no-reboot
       -display none -serial stdio -monitor none
-      -kernel "$kdir/boot/vmlinuz-$rel" -initrd "$out/initrd"
+      -kernel "$kdir/boot/vmlinuz-$rel" -initrd "$run/initrd"
       -append "console=ttyS0 panic=-1 loglevel=4 net.ifnames=0 $append")
 
-log=$out/vm.log
+log=${TCPKIT_VM_LOG:-$run/vm.log}
 if [ $shell = 1 ]; then
-	"${qemu[@]}" 2>&1 | tee "$log"
+	"${qemu[@]}"
 	exit 0
 fi
 
@@ -65,6 +68,7 @@ set +e
 timeout -k 5 "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
+[ -n "${TCPKIT_VM_LOG:-}" ] || cp "$log" "$out/vm.log"
 if [ "$qrc" = 124 ]; then
 	echo "tcpkit: VM ($rel) hit the ${timeout}s wall-clock limit" >&2
 	exit 124
