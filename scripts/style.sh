@@ -3,7 +3,8 @@
 #
 # Static checks, one KTAP-style result line each: a W=1 build with sparse
 # (C=2) per supported kernel must print no warning, and checkpatch --strict
-# must be clean on the module and the uapi header. Exit 1 on any failure.
+# must be clean on the module and the uapi header, and the YNL spec must
+# agree with the uapi header. Exit 1 on any failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,4 +40,6 @@ done
 rc=$?
 sed 's/^/# /' "$tmp/cp"
 result $rc "style: checkpatch --strict clean"
+# The YNL spec and the uapi header must agree.
+"$TOPDIR/scripts/spec-check.py" || failed=1
 exit $failed
