@@ -13,17 +13,34 @@ static int __init tcpkit_init(void)
 {
 	int err;
 
-	err = tcpkit_aimd_register();
+	/* Per-netns state first, the netlink family last. */
+	err = tcpkit_freeze_register();
 	if (err)
 		return err;
 
+	err = tcpkit_aimd_register();
+	if (err)
+		goto err_freeze;
+
+	err = tcpkit_genl_register();
+	if (err)
+		goto err_aimd;
+
 	pr_info("tcpkit: loaded\n");
 	return 0;
+
+err_aimd:
+	tcpkit_aimd_unregister();
+err_freeze:
+	tcpkit_freeze_unregister();
+	return err;
 }
 
 static void __exit tcpkit_exit(void)
 {
+	tcpkit_genl_unregister();
 	tcpkit_aimd_unregister();
+	tcpkit_freeze_unregister();
 }
 
 module_init(tcpkit_init);

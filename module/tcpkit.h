@@ -54,7 +54,112 @@ int tcpkit_aimd_sk_set(struct sock *sk, const struct tcpkit_aimd_params *p,
 		       struct netlink_ext_ack *extack);
 
 /* netlink.c */
+struct genl_family;
+struct genl_info;
+struct netlink_callback;
+struct sk_buff;
+
+extern struct genl_family tcpkit_genl_family;
+extern const struct nla_policy tcpkit_sock_policy[];
+extern const struct nla_policy tcpkit_conn_aimd_policy[];
+extern const struct nla_policy tcpkit_checkpoint_policy[];
+
 int tcpkit_genl_register(void);
 void tcpkit_genl_unregister(void);
+
+/* sock.c */
+struct net;
+struct socket;
+
+/**
+ * struct tcpkit_sk - a TCP socket named by a request
+ * @sk: the socket; a reference is held
+ * @sock: its struct socket when named by fd (the file reference keeps @sk),
+ *	NULL when found by 4-tuple (then @sk holds its own reference)
+ */
+struct tcpkit_sk {
+	struct sock *sk;
+	struct socket *sock;
+};
+
+int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
+		     const struct nlattr *nest, struct tcpkit_sk *ts,
+		     struct netlink_ext_ack *extack);
+void tcpkit_sk_put(struct tcpkit_sk *ts);
+
+/* checkpoint.c */
+#define TCPKIT_ADDR_MAX	16	/* an IPv6 address */
+
+/**
+ * struct tcpkit_conn - one connection's checkpoint header, host order
+ *
+ * Field names follow the TCPKIT_A_CONN_* attributes they travel in
+ * (uapi/linux/tcpkit.h); @addr_len is 4 or 16 after @family.
+ */
+struct tcpkit_conn {
+	u16 family;
+	u8 addr_len;
+	u8 saddr[TCPKIT_ADDR_MAX];
+	u8 daddr[TCPKIT_ADDR_MAX];
+	u16 sport;
+	u16 dport;
+	u32 ifindex;
+	u8 v6only;
+	u8 state;
+	u32 snd_seq;
+	u32 rcv_seq;
+	u32 snd_qlen;
+	u32 unsent_len;
+	u32 rcv_qlen;
+	u32 mss;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u8 sack_ok;
+	u8 tstamp_ok;
+	u32 ts_val;
+	u8 ts_clock;
+	u32 snd_wl1;
+	u32 snd_wnd;
+	u32 max_window;
+	u32 rcv_wnd;
+	u32 rcv_wup;
+	u8 nodelay;
+	u8 cork;
+	u8 keepalive;
+	u32 keepidle;
+	u32 keepintvl;
+	u32 keepcnt;
+	u32 user_timeout;
+	u32 sndbuf;
+	u32 rcvbuf;
+	u8 sndbuf_lock;
+	u8 rcvbuf_lock;
+	u32 mark;
+	u32 priority;
+	u8 tos;
+	u8 reuseaddr;
+	char cc[16];
+	bool has_aimd;
+	struct tcpkit_aimd_params aimd;
+};
+
+int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c);
+int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info);
+int tcpkit_nl_checkpoint_start(struct netlink_callback *cb);
+int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb);
+int tcpkit_nl_checkpoint_done(struct netlink_callback *cb);
+
+/* restore.c */
+int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* freeze.c */
+int tcpkit_freeze_register(void);
+void tcpkit_freeze_unregister(void);
+int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
+		      struct netlink_ext_ack *extack);
+bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
+int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info);
+int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* _TCPKIT_H */

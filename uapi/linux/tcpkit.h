@@ -117,6 +117,7 @@ enum {
 	TCPKIT_A_FROZEN_DPORT,		/* u16 */
 	TCPKIT_A_FROZEN_EXPIRES_MS,	/* u32: time left before it lapses */
 	TCPKIT_A_FROZEN_DROPPED,	/* u64: segments dropped so far */
+	TCPKIT_A_FROZEN_PAD,		/* padding for the u64 */
 
 	__TCPKIT_A_FROZEN_MAX,
 	TCPKIT_A_FROZEN_MAX = (__TCPKIT_A_FROZEN_MAX - 1)

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpkit: checkpoint of an established TCP connection.
+ *
+ * Everything is read under lock_sock(): softirq input goes to the backlog
+ * and the timers are deferred meanwhile, so the header and the queue bytes
+ * describe one instant. The queues are copied straight from the skbs (not
+ * through MSG_PEEK, which SO_PEEK_OFF would shift): the send queue from
+ * snd_una on, rtx rb-tree first, then the write queue; the receive queue
+ * from copied_seq on, the FIN excluded. The copy lives in one kvmalloc()
+ * buffer that the dump streams after the lock is gone, in chunks of at most
+ * TCPKIT_CHUNK_MAX bytes, and frees in .done.
+ *
+ * With TCPKIT_A_CONN_STOP the same lock also covers freezing the tuple
+ * (freeze.c) and silencing the original, so the peer never gets an ACK for
+ * a byte the image lacks, nor a FIN or RST from the original.
+ */
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
+#include <net/mptcp.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include <linux/tcpkit.h>
+
+#include "compat.h"
+#include "tcpkit.h"
+
+/* The most queue bytes one snapshot may hold, both queues together. */
+#define TCPKIT_SNAP_MAX		SZ_1G
+
+/* Do not start a data chunk smaller than this unless it ends a queue. */
+#define TCPKIT_CHUNK_MIN	256
+
+static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
+
+/**
+ * struct tcpkit_dump - state of one checkpoint dump
+ * @conn: the snapshot's header
+ * @data: send queue bytes (@conn.snd_qlen) then receive queue bytes
+ * @pos: bytes of @data already sent
+ * @header_sent: the header message went out
+ * @err: error found by .start, reported by the first .dumpit
+ * @errmsg: extack text for @err
+ *
+ * Errors of .start are reported from the first .dumpit, in NLMSG_DONE:
+ * only there does every supported kernel carry the extack text.
+ */
+struct tcpkit_dump {
+	struct tcpkit_conn conn;
+	u8 *data;
+	u32 pos;
+	bool header_sent;
+	int err;
+	const char *errmsg;
+};
+
+static int tcpkit_conn_check(struct sock *sk, struct netlink_ext_ack *extack)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		break;
+	case TCP_LISTEN:
+		NL_SET_ERR_MSG(extack, "socket is listening, not connected");
+		return -EOPNOTSUPP;
+	case TCP_CLOSE:
+		NL_SET_ERR_MSG(extack, "socket is not connected");
+		return -ENOTCONN;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		NL_SET_ERR_MSG(extack, "connection is not established yet");
+		return -ENOTCONN;
+	default:
+		NL_SET_ERR_MSG(extack,
+			       "connection is closing; only ESTABLISHED and CLOSE_WAIT can be checkpointed");
+		return -EOPNOTSUPP;
+	}
+
+	if (sk_is_mptcp(sk) || inet_csk(sk)->icsk_ulp_ops) {
+		NL_SET_ERR_MSG(extack,
+			       "socket runs an upper layer protocol (kTLS, MPTCP, ...)");
+		return -EOPNOTSUPP;
+	}
+	if (READ_ONCE(sk->sk_user_data)) {
+		NL_SET_ERR_MSG(extack,
+			       "socket is attached to a kernel user (sockmap, ...)");
+		return -EOPNOTSUPP;
+	}
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tp->md5sig_info)) {
+		NL_SET_ERR_MSG(extack, "TCP-MD5 keys cannot be checkpointed");
+		return -EOPNOTSUPP;
+	}
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tp->ao_info)) {
+		NL_SET_ERR_MSG(extack, "TCP-AO keys cannot be checkpointed");
+		return -EOPNOTSUPP;
+	}
+#endif
+	if (rcu_access_pointer(tp->fastopen_rsk)) {
+		NL_SET_ERR_MSG(extack, "Fast Open handshake still in progress");
+		return -EOPNOTSUPP;
+	}
+	if (tp->urg_data & TCP_URG_VALID) {
+		NL_SET_ERR_MSG(extack, "unread urgent (out-of-band) data");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
+ * Copy (or, with @dst NULL, count) the bytes of @skb from *@seq on. A gap
+ * before *@seq, or more bytes than @max, means the queue is not what the
+ * sequence numbers say: refuse rather than guess.
+ */
+static int tcpkit_skb_take(const struct sk_buff *skb, u32 *seq, u8 *dst,
+			   u32 *done, u32 max)
+{
+	u32 start = TCP_SKB_CB(skb)->seq;
+	u32 off, n;
+
+	if (!skb->len)
+		return 0;
+	if (after(start, *seq))
+		return -EIO;
+	off = *seq - start;
+	if (off >= skb->len)
+		return 0;
+	n = skb->len - off;
+	if (n > max - *done)
+		return -EIO;
+	if (dst && skb_copy_bits(skb, off, dst + *done, n))
+		return -EIO;
+	*done += n;
+	*seq += n;
+	return 0;
+}
+
+/* Send queue from snd_una: in flight (rtx tree) first, then unsent. */
+static int tcpkit_sndq_take(struct sock *sk, u8 *dst, u32 len)
+{
+	u32 seq = tcp_sk(sk)->snd_una;
+	struct sk_buff *skb;
+	struct rb_node *n;
+	u32 done = 0;
+	int err;
+
+	for (n = rb_first(&sk->tcp_rtx_queue); n; n = rb_next(n)) {
+		err = tcpkit_skb_take(rb_to_skb(n), &seq, dst, &done, len);
+		if (err)
+			return err;
+	}
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		err = tcpkit_skb_take(skb, &seq, dst, &done, len);
+		if (err)
+			return err;
+	}
+	return done == len ? 0 : -EIO;
+}
+
+/* Receive queue from copied_seq; returns the byte count through @len. */
+static int tcpkit_rcvq_take(struct sock *sk, u8 *dst, u32 *len, u32 max)
+{
+	u32 seq = tcp_sk(sk)->copied_seq;
+	struct sk_buff *skb;
+	u32 done = 0;
+	int err;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		err = tcpkit_skb_take(skb, &seq, dst, &done, max);
+		if (err)
+			return err;
+	}
+	*len = done;
+	return 0;
+}
+
+static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct tcp_sock *tp = tcp_sk(sk);
+	bool v4 = true;
+
+	memset(c, 0, sizeof(*c));
+	c->family = sk->sk_family;
+	if (sk->sk_family == AF_INET) {
+		c->addr_len = 4;
+		memcpy(c->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(c->daddr, &sk->sk_daddr, 4);
+#if IS_ENABLED(CONFIG_IPV6)
+	} else {
+		c->addr_len = 16;
+		memcpy(c->saddr, &sk->sk_v6_rcv_saddr, 16);
+		memcpy(c->daddr, &sk->sk_v6_daddr, 16);
+		c->v6only = sk->sk_ipv6only;
+		v4 = ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+#endif
+	}
+	c->sport = ntohs(inet_sk(sk)->inet_sport);
+	c->dport = ntohs(sk->sk_dport);
+	c->ifindex = READ_ONCE(sk->sk_bound_dev_if);
+	c->state = sk->sk_state;
+
+	c->snd_seq = tp->write_seq;
+	c->rcv_seq = tp->rcv_nxt;
+	c->snd_qlen = tp->write_seq - tp->snd_una;
+	c->unsent_len = tp->write_seq - tp->snd_nxt;
+
+	c->mss = tp->rx_opt.mss_clamp;
+	if (tp->rx_opt.wscale_ok) {
+		c->snd_wscale = tp->rx_opt.snd_wscale;
+		c->rcv_wscale = tp->rx_opt.rcv_wscale;
+	}
+	c->sack_ok = tcp_is_sack(tp);
+	c->tstamp_ok = tp->rx_opt.tstamp_ok;
+	c->ts_val = tcpkit_tcp_ts_now(tp, &c->ts_clock);
+
+	/* What TCP_REPAIR_WINDOW reports. */
+	c->snd_wl1 = tp->snd_wl1;
+	c->snd_wnd = tp->snd_wnd;
+	c->max_window = tp->max_window;
+	c->rcv_wnd = tp->rcv_wnd;
+	c->rcv_wup = tp->rcv_wup;
+
+	/* Socket options, as getsockopt() shows them. */
+	c->nodelay = !!(tp->nonagle & TCP_NAGLE_OFF);
+	c->cork = !!(tp->nonagle & TCP_NAGLE_CORK);
+	c->keepalive = sock_flag(sk, SOCK_KEEPOPEN);
+	c->keepidle = keepalive_time_when(tp) / HZ;
+	c->keepintvl = keepalive_intvl_when(tp) / HZ;
+	c->keepcnt = keepalive_probes(tp);
+	c->user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	c->sndbuf = READ_ONCE(sk->sk_sndbuf);
+	c->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	c->sndbuf_lock = !!(sk->sk_userlocks & SOCK_SNDBUF_LOCK);
+	c->rcvbuf_lock = !!(sk->sk_userlocks & SOCK_RCVBUF_LOCK);
+	c->mark = READ_ONCE(sk->sk_mark);
+	c->priority = READ_ONCE(sk->sk_priority);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (!v4)
+		c->tos = inet6_sk(sk)->tclass;
+	else
+#endif
+		c->tos = inet_sk(sk)->tos;
+	c->reuseaddr = sk->sk_reuse == SK_CAN_REUSE;
+	strscpy(c->cc, icsk->icsk_ca_ops->name, sizeof(c->cc));
+}
+
+/*
+ * Silence the original for good, under the snapshot's lock: disconnected in
+ * repair mode (no FIN, no RST, queues purged, timers stopped, unhashed),
+ * ECONNABORTED for its owner. Its tuple is frozen already; waiting for RCU
+ * first means no segment that missed the freeze can still be on its way to
+ * the socket lookup, find nothing and draw an RST.
+ */
+static void tcpkit_stop(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	synchronize_net();
+	tp->repair = 1;
+	tp->repair_queue = TCP_NO_QUEUE;
+	sk->sk_prot->disconnect(sk, 0);
+	tp->repair = 0;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+}
+
+/*
+ * Take the snapshot: header into @c and, if @datap, both queues into a new
+ * buffer (NULL when both are empty) that the caller kvfree()s. With @stop,
+ * freeze the tuple and silence the connection under the same lock, so no
+ * byte the image lacks is ever acknowledged.
+ */
+static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
+			   u8 **datap, bool stop,
+			   struct netlink_ext_ack *extack)
+{
+	struct tcpkit_aimd_state st;
+	const struct tcp_sock *tp;
+	u8 *data = NULL;
+	u32 inq, fin;
+	int err;
+
+	lock_sock(sk);
+	tp = tcp_sk(sk);
+	err = tcpkit_conn_check(sk, extack);
+	if (err)
+		goto out;
+	tcpkit_conn_fill(sk, c);
+
+	/* Receive queue length counted, then checked against rcv_nxt: a
+	 * received FIN takes a sequence number but no byte; after the
+	 * application read it, copied_seq is past it.
+	 */
+	err = tcpkit_rcvq_take(sk, NULL, &c->rcv_qlen, U32_MAX);
+	inq = tp->rcv_nxt - tp->copied_seq;
+	fin = (sk->sk_state == TCP_CLOSE_WAIT && inq) ? 1 : 0;
+	if (err || inq != c->rcv_qlen + fin) {
+		NL_SET_ERR_MSG(extack,
+			       "receive queue does not match its sequence numbers");
+		err = -EIO;
+		goto out;
+	}
+	if (c->unsent_len > c->snd_qlen) {
+		NL_SET_ERR_MSG(extack,
+			       "send queue does not match its sequence numbers");
+		err = -EIO;
+		goto out;
+	}
+
+	if (datap) {
+		u64 total = (u64)c->snd_qlen + c->rcv_qlen;
+
+		if (total > TCPKIT_SNAP_MAX) {
+			NL_SET_ERR_MSG(extack, "queues hold more than 1 GiB");
+			err = -EFBIG;
+			goto out;
+		}
+		if (total) {
+			data = kvmalloc(total, GFP_KERNEL_ACCOUNT);
+			if (!data) {
+				err = -ENOMEM;
+				goto out;
+			}
+		}
+		err = tcpkit_sndq_take(sk, data, c->snd_qlen);
+		if (!err)
+			err = tcpkit_rcvq_take(sk, data + c->snd_qlen, &inq,
+					       c->rcv_qlen);
+		if (err || inq != c->rcv_qlen) {
+			NL_SET_ERR_MSG(extack,
+				       "queue contents do not match their sequence numbers");
+			err = -EIO;
+			goto out;
+		}
+	}
+
+	/* A per-connection aimd override travels with the connection; one
+	 * that follows the global values follows the target's.
+	 */
+	if (!strcmp(c->cc, "aimd") && !tcpkit_aimd_sk_get(sk, &st, NULL) &&
+	    st.override) {
+		c->has_aimd = true;
+		c->aimd = st.params;
+	}
+
+	if (stop) {
+		err = tcpkit_freeze_add(sock_net(sk), c, extack);
+		if (err)
+			goto out;
+		tcpkit_stop(sk);
+	}
+out:
+	release_sock(sk);
+	if (err) {
+		kvfree(data);
+		return err;
+	}
+	if (datap)
+		*datap = data;
+	return 0;
+}
+
+/**
+ * tcpkit_conn_put_header() - add a checkpoint header's attributes
+ * @skb: the message being built
+ * @c: the header
+ *
+ * Return: 0, or -EMSGSIZE if @skb has no room for all of them.
+ */
+int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
+{
+	struct nlattr *nest;
+
+	if (nla_put_u16(skb, TCPKIT_A_CONN_FAMILY, c->family) ||
+	    nla_put(skb, TCPKIT_A_CONN_SADDR, c->addr_len, c->saddr) ||
+	    nla_put(skb, TCPKIT_A_CONN_DADDR, c->addr_len, c->daddr) ||
+	    nla_put_u16(skb, TCPKIT_A_CONN_SPORT, c->sport) ||
+	    nla_put_u16(skb, TCPKIT_A_CONN_DPORT, c->dport) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_IFINDEX, c->ifindex) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_V6ONLY, c->v6only) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_STATE, c->state) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SND_SEQ, c->snd_seq) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_RCV_SEQ, c->rcv_seq) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SND_QLEN, c->snd_qlen) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_UNSENT_LEN, c->unsent_len) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_RCV_QLEN, c->rcv_qlen) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_MSS, c->mss) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_SND_WSCALE, c->snd_wscale) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_RCV_WSCALE, c->rcv_wscale) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_SACK_OK, c->sack_ok) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_TSTAMP_OK, c->tstamp_ok) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_TS_VAL, c->ts_val) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_TS_CLOCK, c->ts_clock) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SND_WL1, c->snd_wl1) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SND_WND, c->snd_wnd) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_MAX_WINDOW, c->max_window) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_RCV_WND, c->rcv_wnd) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_RCV_WUP, c->rcv_wup) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_NODELAY, c->nodelay) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_CORK, c->cork) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_KEEPALIVE, c->keepalive) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPIDLE, c->keepidle) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPINTVL, c->keepintvl) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPCNT, c->keepcnt) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_USER_TIMEOUT, c->user_timeout) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SNDBUF, c->sndbuf) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_RCVBUF, c->rcvbuf) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_SNDBUF_LOCK, c->sndbuf_lock) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_RCVBUF_LOCK, c->rcvbuf_lock) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_MARK, c->mark) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_PRIORITY, c->priority) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_TOS, c->tos) ||
+	    nla_put_u8(skb, TCPKIT_A_CONN_REUSEADDR, c->reuseaddr) ||
+	    nla_put_string(skb, TCPKIT_A_CONN_CC, c->cc))
+		return -EMSGSIZE;
+
+	if (!c->has_aimd)
+		return 0;
+	nest = nla_nest_start(skb, TCPKIT_A_CONN_AIMD);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, TCPKIT_A_AIMD_ALPHA, c->aimd.alpha) ||
+	    nla_put_u32(skb, TCPKIT_A_AIMD_BETA, c->aimd.beta) ||
+	    nla_put_u32(skb, TCPKIT_A_AIMD_BETA_ECN, c->aimd.beta_ecn)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/**
+ * tcpkit_nl_conn_get_doit() - TCPKIT_CMD_CONN_GET: the header, no data
+ * @skb: the request
+ * @info: its attributes; TCPKIT_A_CONN_SOCK names the socket
+ *
+ * Return: 0 after the reply was sent, or a negative errno with extack.
+ */
+int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tcpkit_conn c;
+	struct tcpkit_sk ts;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK))
+		return -EINVAL;
+	err = tcpkit_sk_lookup(skb, genl_info_net(info),
+			       info->attrs[TCPKIT_A_CONN_SOCK], &ts,
+			       info->extack);
+	if (err)
+		return err;
+	err = tcpkit_snapshot(ts.sk, &c, NULL, false, info->extack);
+	tcpkit_sk_put(&ts);
+	if (err)
+		return err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &tcpkit_genl_family, 0,
+				TCPKIT_CMD_CONN_GET);
+	if (!hdr || tcpkit_conn_put_header(msg, &c)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/**
+ * tcpkit_nl_checkpoint_start() - TCPKIT_CMD_CONN_CHECKPOINT: take the snapshot
+ * @cb: the dump; its request names the socket in TCPKIT_A_CONN_SOCK
+ *
+ * Runs in the caller's context, so an fd names the caller's socket.
+ *
+ * Return: 0, or -ENOMEM; other errors are kept for the first dumpit.
+ */
+int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
+{
+	struct nlattr *tb[TCPKIT_A_CONN_STOP + 1];
+	struct netlink_ext_ack ext = {};
+	struct tcpkit_dump *d;
+	struct tcpkit_sk ts;
+	int err;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	cb->args[0] = (long)d;
+
+	/* Already validated by genetlink against the same policy. */
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, TCPKIT_A_CONN_STOP,
+			  tcpkit_checkpoint_policy, &ext);
+	if (!err && !tb[TCPKIT_A_CONN_SOCK]) {
+		NL_SET_ERR_MSG(&ext, "missing sock: name the connection by fd or 4-tuple");
+		err = -EINVAL;
+	}
+	if (!err)
+		err = tcpkit_sk_lookup(cb->skb, sock_net(cb->skb->sk),
+				       tb[TCPKIT_A_CONN_SOCK], &ts, &ext);
+	if (!err) {
+		err = tcpkit_snapshot(ts.sk, &d->conn, &d->data,
+				      nla_get_flag(tb[TCPKIT_A_CONN_STOP]),
+				      &ext);
+		tcpkit_sk_put(&ts);
+	}
+	if (err) {
+		d->err = err;
+		d->errmsg = ext._msg;
+	}
+	return 0;
+}
+
+static void *tcpkit_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &tcpkit_genl_family, NLM_F_MULTI,
+			   TCPKIT_CMD_CONN_CHECKPOINT);
+}
+
+/* One message of data chunks; returns how many chunks it holds. */
+static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
+			    struct tcpkit_dump *d)
+{
+	u32 total = d->conn.snd_qlen + d->conn.rcv_qlen;
+	int chunks = 0;
+	void *hdr;
+
+	hdr = tcpkit_dump_hdr(skb, cb);
+	if (!hdr)
+		return 0;
+	while (d->pos < total) {
+		bool snd = d->pos < d->conn.snd_qlen;
+		u32 left = (snd ? d->conn.snd_qlen : total) - d->pos;
+		int room = skb_tailroom(skb) - nla_total_size(0);
+		u32 n = min_t(u32, left, TCPKIT_CHUNK_MAX);
+
+		if (room < (int)min_t(u32, n, TCPKIT_CHUNK_MIN))
+			break;
+		n = min_t(u32, n, room & ~(NLA_ALIGNTO - 1));
+		if (nla_put(skb, snd ? TCPKIT_A_CONN_SND_DATA :
+				       TCPKIT_A_CONN_RCV_DATA,
+			    n, d->data + d->pos))
+			break;
+		d->pos += n;
+		chunks++;
+	}
+	if (!chunks) {
+		genlmsg_cancel(skb, hdr);
+		return 0;
+	}
+	genlmsg_end(skb, hdr);
+	return chunks;
+}
+
+static void tcpkit_extack_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack && msg)
+		extack->_msg = msg;
+}
+
+/**
+ * tcpkit_nl_checkpoint_dumpit() - stream the snapshot
+ * @skb: the dump message buffer to fill
+ * @cb: the dump
+ *
+ * First the header message, then as many data messages as fit, each with
+ * snd-data then rcv-data chunks of at most TCPKIT_CHUNK_MAX bytes.
+ *
+ * Return: bytes added to @skb (0 ends the dump), or a negative errno.
+ */
+int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
+	u32 total;
+	void *hdr;
+
+	if (d->err) {
+		tcpkit_extack_msg(cb->extack, d->errmsg);
+		return d->err;
+	}
+
+	if (!d->header_sent) {
+		hdr = tcpkit_dump_hdr(skb, cb);
+		if (!hdr)
+			return -EMSGSIZE;
+		if (tcpkit_conn_put_header(skb, &d->conn)) {
+			genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;
+		}
+		genlmsg_end(skb, hdr);
+		d->header_sent = true;
+	}
+
+	total = d->conn.snd_qlen + d->conn.rcv_qlen;
+	while (d->pos < total && tcpkit_dump_data(skb, cb, d))
+		;
+	/* An empty message buffer would end the dump early. */
+	if (d->pos < total && !skb->len)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
+/**
+ * tcpkit_nl_checkpoint_done() - free the snapshot
+ * @cb: the dump
+ *
+ * Return: 0.
+ */
+int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
+{
+	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
+
+	if (d) {
+		kvfree(d->data);
+		kfree(d);
+	}
+	return 0;
+}

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpkit: frozen 4-tuples.
+ *
+ * A checkpoint with stop silences the original connection and freezes its
+ * 4-tuple in the socket's netns: from then on this module's own netfilter
+ * hook (LOCAL_IN, IPv4 and IPv6) drops the tuple's arriving segments, so
+ * the kernel, which no longer has a socket for them, never answers the peer
+ * with an RST. The peer retransmits into the void and sees a pause.
+ *
+ * A freeze ends when a restore of the same tuple in the same netns is about
+ * to leave repair mode, on TCPKIT_CMD_CONN_THAW, when its lifetime lapses
+ * (module parameter freeze_ms, default 30 s, at most 1 h, read when the
+ * freeze is made), or with the netns.
+ *
+ * The hook runs in every netns but looks at nothing while its netns has no
+ * freeze. Readers (the hook, FROZEN_GET) use RCU; writers take tn->lock.
+ */
+#include <linux/jhash.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/netlink.h>
+#include <net/tcp.h>
+
+#include <linux/tcpkit.h>
+
+#include "compat.h"
+#include "tcpkit.h"
+
+#define TCPKIT_FROZEN_BUCKETS	64
+#define TCPKIT_FROZEN_MAX	1024	/* per netns */
+
+#define TCPKIT_FREEZE_MS_MIN	100
+#define TCPKIT_FREEZE_MS_MAX	3600000
+
+static unsigned int freeze_ms = 30000;
+
+static int freeze_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, TCPKIT_FREEZE_MS_MIN,
+				     TCPKIT_FREEZE_MS_MAX);
+}
+
+static const struct kernel_param_ops freeze_ms_ops = {
+	.set = freeze_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(freeze_ms, &freeze_ms_ops, &freeze_ms, 0644);
+MODULE_PARM_DESC(freeze_ms,
+		 "lifetime of the freeze a checkpoint with stop makes, ms: 100 to 3600000 (default 30000)");
+
+/**
+ * struct tcpkit_fkey - a 4-tuple as the hook sees it, zero-padded
+ * @family: AF_INET or AF_INET6 (dual-stack sockets talking IPv4: AF_INET)
+ * @sport: local port, network order
+ * @dport: remote port, network order
+ * @saddr: local address
+ * @daddr: remote address
+ */
+struct tcpkit_fkey {
+	u32 family;
+	__be16 sport;
+	__be16 dport;
+	u8 saddr[16];
+	u8 daddr[16];
+};
+
+struct tcpkit_frozen {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct tcpkit_fkey key;
+	unsigned long expires;		/* jiffies */
+	atomic64_t dropped;
+};
+
+struct tcpkit_net {
+	spinlock_t lock;		/* writers of hash and nr */
+	unsigned int nr;
+	struct hlist_head hash[TCPKIT_FROZEN_BUCKETS];
+	struct delayed_work gc;		/* ends lapsed freezes */
+};
+
+static unsigned int tcpkit_net_id __read_mostly;
+static u32 tcpkit_fkey_seed __read_mostly;
+
+static struct hlist_head *tcpkit_bucket(struct tcpkit_net *tn,
+					const struct tcpkit_fkey *k)
+{
+	u32 h = jhash2((const u32 *)k, sizeof(*k) / sizeof(u32),
+		       tcpkit_fkey_seed);
+
+	return &tn->hash[h & (TCPKIT_FROZEN_BUCKETS - 1)];
+}
+
+static struct tcpkit_frozen *tcpkit_find(struct tcpkit_net *tn,
+					 const struct tcpkit_fkey *k)
+{
+	struct tcpkit_frozen *f;
+
+	hlist_for_each_entry_rcu(f, tcpkit_bucket(tn, k), node,
+				 lockdep_is_held(&tn->lock))
+		if (!memcmp(&f->key, k, sizeof(*k)))
+			return f;
+	return NULL;
+}
+
+/* The key of a connection header; v4-mapped IPv6 goes as IPv4. */
+static void tcpkit_conn_key(const struct tcpkit_conn *c, struct tcpkit_fkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->sport = htons(c->sport);
+	k->dport = htons(c->dport);
+	if (c->family == AF_INET6 &&
+	    !(ipv6_addr_v4mapped((const struct in6_addr *)c->saddr) &&
+	      ipv6_addr_v4mapped((const struct in6_addr *)c->daddr))) {
+		k->family = AF_INET6;
+		memcpy(k->saddr, c->saddr, 16);
+		memcpy(k->daddr, c->daddr, 16);
+	} else {
+		k->family = AF_INET;
+		memcpy(k->saddr, c->saddr + (c->family == AF_INET6 ? 12 : 0), 4);
+		memcpy(k->daddr, c->daddr + (c->family == AF_INET6 ? 12 : 0), 4);
+	}
+}
+
+static void tcpkit_frozen_del(struct tcpkit_net *tn, struct tcpkit_frozen *f)
+{
+	lockdep_assert_held(&tn->lock);
+	hlist_del_rcu(&f->node);
+	WRITE_ONCE(tn->nr, tn->nr - 1);
+	kfree_rcu(f, rcu);
+}
+
+static unsigned int tcpkit_hook(const struct nf_hook_state *state,
+				struct sk_buff *skb, struct tcpkit_fkey *k,
+				int thoff)
+{
+	struct tcpkit_net *tn = net_generic(state->net, tcpkit_net_id);
+	struct tcpkit_frozen *f;
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	unsigned int verdict = NF_ACCEPT;
+
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th)
+		return NF_ACCEPT;
+	/* Arriving: the remote end is the source. */
+	k->sport = th->dest;
+	k->dport = th->source;
+
+	rcu_read_lock();
+	f = tcpkit_find(tn, k);
+	if (f && time_before(jiffies, READ_ONCE(f->expires))) {
+		atomic64_inc(&f->dropped);
+		verdict = NF_DROP;
+	}
+	rcu_read_unlock();
+	return verdict;
+}
+
+static unsigned int tcpkit_hook4(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct tcpkit_net *tn = net_generic(state->net, tcpkit_net_id);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct tcpkit_fkey k;
+
+	if (likely(!READ_ONCE(tn->nr)) || iph->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	memcpy(k.saddr, &iph->daddr, 4);
+	memcpy(k.daddr, &iph->saddr, 4);
+	return tcpkit_hook(state, skb, &k, ip_hdrlen(skb));
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static unsigned int tcpkit_hook6(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct tcpkit_net *tn = net_generic(state->net, tcpkit_net_id);
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	u8 nexthdr = ip6h->nexthdr;
+	struct tcpkit_fkey k;
+	__be16 frag_off;
+	int thoff;
+
+	if (likely(!READ_ONCE(tn->nr)))
+		return NF_ACCEPT;
+	thoff = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
+	if (thoff < 0 || nexthdr != IPPROTO_TCP)
+		return NF_ACCEPT;
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET6;
+	memcpy(k.saddr, &ip6h->daddr, 16);
+	memcpy(k.daddr, &ip6h->saddr, 16);
+	return tcpkit_hook(state, skb, &k, thoff);
+}
+#endif
+
+static const struct nf_hook_ops tcpkit_nf_ops[] = {
+	{
+		.hook		= tcpkit_hook4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_FIRST,
+	},
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		.hook		= tcpkit_hook6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_FIRST,
+	},
+#endif
+};
+
+/* End lapsed freezes; come back when the next one lapses. */
+static void tcpkit_gc(struct work_struct *work)
+{
+	struct tcpkit_net *tn = container_of(to_delayed_work(work),
+					     struct tcpkit_net, gc);
+	unsigned long now = jiffies, next = 0;
+	struct tcpkit_frozen *f;
+	struct hlist_node *tmp;
+	bool more = false;
+	int i;
+
+	spin_lock(&tn->lock);
+	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
+		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node) {
+			if (!time_before(now, f->expires)) {
+				tcpkit_frozen_del(tn, f);
+			} else if (!more || time_before(f->expires, next)) {
+				next = f->expires;
+				more = true;
+			}
+		}
+	}
+	if (more)
+		mod_delayed_work(system_wq, &tn->gc, next - now);
+	spin_unlock(&tn->lock);
+}
+
+/**
+ * tcpkit_freeze_add() - freeze a connection's 4-tuple in @net
+ * @net: the connection's netns
+ * @c: its header (addresses and ports)
+ * @extack: error reporting
+ *
+ * Freezing a tuple that is frozen already renews its lifetime.
+ *
+ * Return: 0, -ENOMEM, or -ENOSPC when @net has too many freezes.
+ */
+int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
+		      struct netlink_ext_ack *extack)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	unsigned long life = msecs_to_jiffies(READ_ONCE(freeze_ms));
+	struct tcpkit_frozen *f, *old;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+	tcpkit_conn_key(c, &f->key);
+	f->expires = jiffies + life;
+
+	spin_lock(&tn->lock);
+	old = tcpkit_find(tn, &f->key);
+	if (!old && tn->nr >= TCPKIT_FROZEN_MAX) {
+		spin_unlock(&tn->lock);
+		kfree(f);
+		NL_SET_ERR_MSG(extack, "too many frozen connections in this network namespace");
+		return -ENOSPC;
+	}
+	if (old) {
+		WRITE_ONCE(old->expires, f->expires);
+		kfree(f);
+	} else {
+		hlist_add_head_rcu(&f->node, tcpkit_bucket(tn, &f->key));
+		WRITE_ONCE(tn->nr, tn->nr + 1);
+	}
+	/* The gc runs no later than this freeze lapses. */
+	if (!delayed_work_pending(&tn->gc) ||
+	    time_before(jiffies + life, tn->gc.timer.expires))
+		mod_delayed_work(system_wq, &tn->gc, life);
+	spin_unlock(&tn->lock);
+	return 0;
+}
+
+/**
+ * tcpkit_freeze_del() - end the freeze of a connection's 4-tuple
+ * @net: the netns
+ * @c: the connection's header
+ *
+ * Return: true if the tuple was frozen (lapsed or not).
+ */
+bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	struct tcpkit_frozen *f;
+	struct tcpkit_fkey k;
+
+	tcpkit_conn_key(c, &k);
+	spin_lock(&tn->lock);
+	f = tcpkit_find(tn, &k);
+	if (f)
+		tcpkit_frozen_del(tn, f);
+	spin_unlock(&tn->lock);
+	return f;
+}
+
+/**
+ * tcpkit_nl_thaw_doit() - TCPKIT_CMD_CONN_THAW
+ * @skb: the request
+ * @info: TCPKIT_A_CONN_SOCK holds the 4-tuple
+ *
+ * Return: 0, or -ENOENT (with extack) when the tuple is not frozen here.
+ */
+int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int need[] = {
+		TCPKIT_A_SOCK_FAMILY, TCPKIT_A_SOCK_SADDR, TCPKIT_A_SOCK_DADDR,
+		TCPKIT_A_SOCK_SPORT, TCPKIT_A_SOCK_DPORT,
+	};
+	struct nlattr *nest = info->attrs[TCPKIT_A_CONN_SOCK];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[TCPKIT_A_SOCK_MAX + 1];
+	struct tcpkit_conn c = {};
+	int i, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK)) {
+		NL_SET_ERR_MSG(extack, "missing sock: the 4-tuple to thaw");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_policy,
+			       extack);
+	if (err)
+		return err;
+	if (tb[TCPKIT_A_SOCK_FD]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[TCPKIT_A_SOCK_FD],
+				    "thaw takes a 4-tuple, not an fd");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb, need[i])) {
+			NL_SET_ERR_MSG(extack,
+				       "thaw needs family, saddr, daddr, sport and dport");
+			return -EINVAL;
+		}
+	}
+	c.family = nla_get_u16(tb[TCPKIT_A_SOCK_FAMILY]);
+	c.addr_len = c.family == AF_INET ? 4 : 16;
+	if ((c.family != AF_INET && c.family != AF_INET6) ||
+	    nla_len(tb[TCPKIT_A_SOCK_SADDR]) != c.addr_len ||
+	    nla_len(tb[TCPKIT_A_SOCK_DADDR]) != c.addr_len) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "family must be AF_INET (4-byte addresses) or AF_INET6 (16)");
+		return -EINVAL;
+	}
+	nla_memcpy(c.saddr, tb[TCPKIT_A_SOCK_SADDR], c.addr_len);
+	nla_memcpy(c.daddr, tb[TCPKIT_A_SOCK_DADDR], c.addr_len);
+	c.sport = nla_get_u16(tb[TCPKIT_A_SOCK_SPORT]);
+	c.dport = nla_get_u16(tb[TCPKIT_A_SOCK_DPORT]);
+
+	if (!tcpkit_freeze_del(genl_info_net(info), &c)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "this 4-tuple is not frozen in this network namespace");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
+			     const struct tcpkit_frozen *f, unsigned long now)
+{
+	unsigned int alen = f->key.family == AF_INET ? 4 : 16;
+	unsigned long left = time_after(f->expires, now) ? f->expires - now : 0;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tcpkit_genl_family, NLM_F_MULTI,
+			  TCPKIT_CMD_FROZEN_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, TCPKIT_A_FROZEN_FAMILY, f->key.family) ||
+	    nla_put(skb, TCPKIT_A_FROZEN_SADDR, alen, f->key.saddr) ||
+	    nla_put(skb, TCPKIT_A_FROZEN_DADDR, alen, f->key.daddr) ||
+	    nla_put_u16(skb, TCPKIT_A_FROZEN_SPORT, ntohs(f->key.sport)) ||
+	    nla_put_u16(skb, TCPKIT_A_FROZEN_DPORT, ntohs(f->key.dport)) ||
+	    nla_put_u32(skb, TCPKIT_A_FROZEN_EXPIRES_MS,
+			jiffies_to_msecs(left)) ||
+	    nla_put_u64_64bit(skb, TCPKIT_A_FROZEN_DROPPED,
+			      atomic64_read(&f->dropped),
+			      TCPKIT_A_FROZEN_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/**
+ * tcpkit_nl_frozen_dumpit() - TCPKIT_CMD_FROZEN_GET: this netns's freezes
+ * @skb: the dump message buffer
+ * @cb: the dump; cb->args[0] counts the freezes already sent
+ *
+ * Lapsed freezes the gc has not ended yet are left out.
+ *
+ * Return: bytes added (0 ends the dump).
+ */
+int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tcpkit_net *tn = net_generic(sock_net(cb->skb->sk),
+					    tcpkit_net_id);
+	unsigned long now = jiffies;
+	struct tcpkit_frozen *f;
+	long idx = 0;
+	int i;
+
+	rcu_read_lock();
+	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
+		hlist_for_each_entry_rcu(f, &tn->hash[i], node) {
+			if (!time_before(now, READ_ONCE(f->expires)))
+				continue;
+			if (idx++ < cb->args[0])
+				continue;
+			if (tcpkit_frozen_put(skb, cb, f, now)) {
+				idx--;
+				goto out;
+			}
+		}
+	}
+out:
+	rcu_read_unlock();
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int __net_init tcpkit_net_init(struct net *net)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	int i;
+
+	spin_lock_init(&tn->lock);
+	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
+		INIT_HLIST_HEAD(&tn->hash[i]);
+	INIT_DELAYED_WORK(&tn->gc, tcpkit_gc);
+	return nf_register_net_hooks(net, tcpkit_nf_ops,
+				     ARRAY_SIZE(tcpkit_nf_ops));
+}
+
+static void __net_exit tcpkit_net_exit(struct net *net)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	struct tcpkit_frozen *f;
+	struct hlist_node *tmp;
+	int i;
+
+	/* No hook runs after this; then nothing reschedules the gc. */
+	nf_unregister_net_hooks(net, tcpkit_nf_ops, ARRAY_SIZE(tcpkit_nf_ops));
+	cancel_delayed_work_sync(&tn->gc);
+	spin_lock(&tn->lock);
+	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
+		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node)
+			tcpkit_frozen_del(tn, f);
+	spin_unlock(&tn->lock);
+}
+
+static struct pernet_operations tcpkit_net_ops = {
+	.init	= tcpkit_net_init,
+	.exit	= tcpkit_net_exit,
+	.id	= &tcpkit_net_id,
+	.size	= sizeof(struct tcpkit_net),
+};
+
+/**
+ * tcpkit_freeze_register() - per-netns freeze tables and hooks
+ *
+ * Called first in module init, so that the netlink family, registered
+ * last, always finds them.
+ *
+ * Return: 0 or the error of register_pernet_subsys().
+ */
+int tcpkit_freeze_register(void)
+{
+	get_random_bytes(&tcpkit_fkey_seed, sizeof(tcpkit_fkey_seed));
+	return register_pernet_subsys(&tcpkit_net_ops);
+}
+
+/**
+ * tcpkit_freeze_unregister() - drop every freeze and hook, in every netns
+ */
+void tcpkit_freeze_unregister(void)
+{
+	unregister_pernet_subsys(&tcpkit_net_ops);
+}

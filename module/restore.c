@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpkit: restore a checkpointed TCP connection into a fresh socket.
+ *
+ * The image is untrusted: every attribute and every relation between them
+ * is checked before the socket is touched. Then the kernel's own TCP_REPAIR
+ * sequence runs through the socket's ops, in the caller's context (so
+ * TCP_REPAIR's CAP_NET_ADMIN check sees the caller):
+ *
+ *   TCP_CONGESTION (an unknown name fails before anything else changed),
+ *   TCP_REPAIR on, buffers raised to hold the queues, IPV6_V6ONLY and the
+ *   bound device, bind, TCP_QUEUE_SEQ for both queues, connect (no SYN in
+ *   repair: straight to ESTABLISHED), TCP_REPAIR_OPTIONS, TCP_TIMESTAMP,
+ *   the receive queue, the send queue bytes in flight, CLOSE_WAIT's FIN,
+ *   TCP_REPAIR_WINDOW, socket options and aimd parameters, TCP_REPAIR off
+ *   (one window probe), SO_REUSEADDR (repair-off cleared it), the unsent
+ *   bytes written normally, and last the saved buffer sizes and lock bits.
+ *
+ * Socket options go in while repair is still on, so that little can fail
+ * once the peer may have heard from the socket. All or nothing: on any
+ * error the socket is disconnected in repair mode (no FIN, no RST), left in
+ * CLOSE with ECONNABORTED pending, and refuses connect/listen/bind/IO.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/net.h>
+#include <linux/netlink.h>
+#include <linux/socket.h>
+#include <linux/tcp.h>
+#include <linux/sizes.h>
+#include <linux/uio.h>
+#include <net/genetlink.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include <linux/tcpkit.h>
+
+#include "compat.h"
+#include "tcpkit.h"
+
+/**
+ * struct tcpkit_restore - a checked image and where its data is
+ * @c: the header
+ * @attrs: the request's attributes (for optional socket options)
+ * @nlh: the request, whose snd-data and rcv-data chunks are sent from
+ *	where they are (no copy)
+ * @nchunks: snd-data plus rcv-data attributes
+ */
+struct tcpkit_restore {
+	struct tcpkit_conn c;
+	struct nlattr **attrs;
+	const struct nlmsghdr *nlh;
+	u32 nchunks;
+};
+
+/* Attributes every image must carry, with the message for each. */
+static const struct {
+	int type;
+	const char *msg;
+} tcpkit_restore_need[] = {
+	{ TCPKIT_A_CONN_FAMILY,	"image lacks family" },
+	{ TCPKIT_A_CONN_SADDR,	"image lacks saddr" },
+	{ TCPKIT_A_CONN_DADDR,	"image lacks daddr" },
+	{ TCPKIT_A_CONN_SPORT,	"image lacks sport" },
+	{ TCPKIT_A_CONN_DPORT,	"image lacks dport" },
+	{ TCPKIT_A_CONN_STATE,	"image lacks state" },
+	{ TCPKIT_A_CONN_SND_SEQ, "image lacks snd-seq" },
+	{ TCPKIT_A_CONN_RCV_SEQ, "image lacks rcv-seq" },
+	{ TCPKIT_A_CONN_SND_QLEN, "image lacks snd-qlen" },
+	{ TCPKIT_A_CONN_UNSENT_LEN, "image lacks unsent-len" },
+	{ TCPKIT_A_CONN_RCV_QLEN, "image lacks rcv-qlen" },
+	{ TCPKIT_A_CONN_MSS,	"image lacks mss" },
+	{ TCPKIT_A_CONN_SND_WSCALE, "image lacks snd-wscale" },
+	{ TCPKIT_A_CONN_RCV_WSCALE, "image lacks rcv-wscale" },
+	{ TCPKIT_A_CONN_SACK_OK, "image lacks sack-ok" },
+	{ TCPKIT_A_CONN_TSTAMP_OK, "image lacks tstamp-ok" },
+	{ TCPKIT_A_CONN_SND_WL1, "image lacks snd-wl1" },
+	{ TCPKIT_A_CONN_SND_WND, "image lacks snd-wnd" },
+	{ TCPKIT_A_CONN_MAX_WINDOW, "image lacks max-window" },
+	{ TCPKIT_A_CONN_RCV_WND, "image lacks rcv-wnd" },
+	{ TCPKIT_A_CONN_RCV_WUP, "image lacks rcv-wup" },
+};
+
+static void tcpkit_err(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
+
+static u8 tcpkit_get_u8(struct nlattr **attrs, int type, u8 def)
+{
+	return attrs[type] ? nla_get_u8(attrs[type]) : def;
+}
+
+static u32 tcpkit_get_u32(struct nlattr **attrs, int type, u32 def)
+{
+	return attrs[type] ? nla_get_u32(attrs[type]) : def;
+}
+
+static int tcpkit_parse_aimd(struct tcpkit_restore *r,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[TCPKIT_A_AIMD_BETA_ECN + 1];
+	struct nlattr *nest = r->attrs[TCPKIT_A_CONN_AIMD];
+	int err;
+
+	if (strcmp(r->c.cc, "aimd")) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "aimd parameters given but cc is not aimd");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, TCPKIT_A_AIMD_BETA_ECN, nest,
+			       tcpkit_conn_aimd_policy, extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, TCPKIT_A_AIMD_ALPHA) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, TCPKIT_A_AIMD_BETA)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "aimd needs alpha and beta");
+		return -EINVAL;
+	}
+	r->c.aimd.alpha = nla_get_u32(tb[TCPKIT_A_AIMD_ALPHA]);
+	r->c.aimd.beta = nla_get_u32(tb[TCPKIT_A_AIMD_BETA]);
+	r->c.aimd.beta_ecn = tb[TCPKIT_A_AIMD_BETA_ECN] ?
+			     nla_get_u32(tb[TCPKIT_A_AIMD_BETA_ECN]) : 0;
+	r->c.has_aimd = true;
+	return tcpkit_aimd_params_check(&r->c.aimd, extack);
+}
+
+/* Sum the data chunks: they must add up to the queue lengths exactly. */
+static int tcpkit_parse_chunks(struct tcpkit_restore *r,
+			       struct netlink_ext_ack *extack)
+{
+	u64 snd = 0, rcv = 0;
+	struct nlattr *nla;
+	int rem;
+
+	nlmsg_for_each_attr(nla, r->nlh, GENL_HDRLEN, rem) {
+		if (nla_type(nla) == TCPKIT_A_CONN_SND_DATA)
+			snd += nla_len(nla);
+		else if (nla_type(nla) == TCPKIT_A_CONN_RCV_DATA)
+			rcv += nla_len(nla);
+		else
+			continue;
+		r->nchunks++;
+	}
+	if (snd != r->c.snd_qlen) {
+		NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_SND_QLEN],
+				    "snd-data chunks do not add up to snd-qlen");
+		return -EINVAL;
+	}
+	if (rcv != r->c.rcv_qlen) {
+		NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_RCV_QLEN],
+				    "rcv-data chunks do not add up to rcv-qlen");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Check the image completely; nothing here touches a socket. */
+static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
+				struct tcpkit_restore *r)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct tcpkit_conn *c = &r->c;
+	int i;
+
+	r->attrs = attrs;
+	r->nlh = info->nlhdr;
+	for (i = 0; i < ARRAY_SIZE(tcpkit_restore_need); i++) {
+		if (GENL_REQ_ATTR_CHECK(info, tcpkit_restore_need[i].type)) {
+			tcpkit_err(extack, tcpkit_restore_need[i].msg);
+			return -EINVAL;
+		}
+	}
+
+	c->family = nla_get_u16(attrs[TCPKIT_A_CONN_FAMILY]);
+	if (c->family != AF_INET && c->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	c->addr_len = c->family == AF_INET ? 4 : 16;
+	if (nla_len(attrs[TCPKIT_A_CONN_SADDR]) != c->addr_len ||
+	    nla_len(attrs[TCPKIT_A_CONN_DADDR]) != c->addr_len) {
+		NL_SET_ERR_MSG(extack,
+			       "address length does not match the family (4 or 16 bytes)");
+		return -EINVAL;
+	}
+	nla_memcpy(c->saddr, attrs[TCPKIT_A_CONN_SADDR], c->addr_len);
+	nla_memcpy(c->daddr, attrs[TCPKIT_A_CONN_DADDR], c->addr_len);
+	c->sport = nla_get_u16(attrs[TCPKIT_A_CONN_SPORT]);
+	c->dport = nla_get_u16(attrs[TCPKIT_A_CONN_DPORT]);
+	c->ifindex = tcpkit_get_u32(attrs, TCPKIT_A_CONN_IFINDEX, 0);
+	c->v6only = tcpkit_get_u8(attrs, TCPKIT_A_CONN_V6ONLY, 0);
+	if (c->family == AF_INET && c->v6only) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_V6ONLY],
+				    "v6only set on an AF_INET connection");
+		return -EINVAL;
+	}
+
+	c->state = nla_get_u8(attrs[TCPKIT_A_CONN_STATE]);
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_STATE],
+				    "only ESTABLISHED and CLOSE_WAIT connections can be restored");
+		return -EOPNOTSUPP;
+	}
+
+	c->snd_seq = nla_get_u32(attrs[TCPKIT_A_CONN_SND_SEQ]);
+	c->rcv_seq = nla_get_u32(attrs[TCPKIT_A_CONN_RCV_SEQ]);
+	c->snd_qlen = nla_get_u32(attrs[TCPKIT_A_CONN_SND_QLEN]);
+	c->unsent_len = nla_get_u32(attrs[TCPKIT_A_CONN_UNSENT_LEN]);
+	c->rcv_qlen = nla_get_u32(attrs[TCPKIT_A_CONN_RCV_QLEN]);
+	if (c->unsent_len > c->snd_qlen) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_UNSENT_LEN],
+				    "unsent-len exceeds snd-qlen");
+		return -EINVAL;
+	}
+	if (c->snd_qlen > READ_ONCE(net->ipv4.sysctl_tcp_wmem[2])) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_SND_QLEN],
+				    "send queue exceeds net.ipv4.tcp_wmem's maximum");
+		return -EFBIG;
+	}
+	if (c->rcv_qlen > READ_ONCE(net->ipv4.sysctl_tcp_rmem[2])) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCV_QLEN],
+				    "receive queue exceeds net.ipv4.tcp_rmem's maximum");
+		return -EFBIG;
+	}
+	if (c->state == TCP_CLOSE_WAIT && c->rcv_seq == c->rcv_qlen) {
+		/* rcv-seq covers the data and the FIN: both cannot start at 0 */
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCV_SEQ],
+				    "rcv-seq leaves no room for the FIN of CLOSE_WAIT");
+		return -EINVAL;
+	}
+
+	/* mss and both wscales were bounded by the policy. */
+	c->mss = nla_get_u32(attrs[TCPKIT_A_CONN_MSS]);
+	c->snd_wscale = nla_get_u8(attrs[TCPKIT_A_CONN_SND_WSCALE]);
+	c->rcv_wscale = nla_get_u8(attrs[TCPKIT_A_CONN_RCV_WSCALE]);
+	c->sack_ok = nla_get_u8(attrs[TCPKIT_A_CONN_SACK_OK]);
+	c->tstamp_ok = nla_get_u8(attrs[TCPKIT_A_CONN_TSTAMP_OK]);
+
+	if (c->tstamp_ok && !attrs[TCPKIT_A_CONN_TS_VAL]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_TSTAMP_OK],
+				    "timestamps on but no ts-val");
+		return -EINVAL;
+	}
+	if (attrs[TCPKIT_A_CONN_TS_VAL]) {
+		if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_TS_CLOCK)) {
+			NL_SET_ERR_MSG(extack, "ts-val needs ts-clock");
+			return -EINVAL;
+		}
+		c->ts_val = nla_get_u32(attrs[TCPKIT_A_CONN_TS_VAL]);
+		c->ts_clock = nla_get_u8(attrs[TCPKIT_A_CONN_TS_CLOCK]);
+		if (!tcpkit_ts_clock_supported(c->ts_clock)) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_TS_CLOCK],
+					    "image uses microsecond TCP timestamps, which this kernel lacks");
+			return -EOPNOTSUPP;
+		}
+	}
+
+	/* The relations TCP_REPAIR_WINDOW enforces, checked up front. */
+	c->snd_wl1 = nla_get_u32(attrs[TCPKIT_A_CONN_SND_WL1]);
+	c->snd_wnd = nla_get_u32(attrs[TCPKIT_A_CONN_SND_WND]);
+	c->max_window = nla_get_u32(attrs[TCPKIT_A_CONN_MAX_WINDOW]);
+	c->rcv_wnd = nla_get_u32(attrs[TCPKIT_A_CONN_RCV_WND]);
+	c->rcv_wup = nla_get_u32(attrs[TCPKIT_A_CONN_RCV_WUP]);
+	if (c->max_window < c->snd_wnd) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_MAX_WINDOW],
+				    "max-window is below snd-wnd");
+		return -EINVAL;
+	}
+	if (after(c->snd_wl1, c->rcv_seq + c->rcv_wnd)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_SND_WL1],
+				    "snd-wl1 is beyond rcv-seq + rcv-wnd");
+		return -EINVAL;
+	}
+	if (after(c->rcv_wup, c->rcv_seq)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCV_WUP],
+				    "rcv-wup is beyond rcv-seq");
+		return -EINVAL;
+	}
+
+	c->sndbuf = tcpkit_get_u32(attrs, TCPKIT_A_CONN_SNDBUF, 0);
+	c->rcvbuf = tcpkit_get_u32(attrs, TCPKIT_A_CONN_RCVBUF, 0);
+	if (attrs[TCPKIT_A_CONN_SNDBUF] && c->sndbuf < SOCK_MIN_SNDBUF) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_SNDBUF],
+				    "sndbuf below the kernel's minimum");
+		return -EINVAL;
+	}
+	if (attrs[TCPKIT_A_CONN_RCVBUF] && c->rcvbuf < SOCK_MIN_RCVBUF) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCVBUF],
+				    "rcvbuf below the kernel's minimum");
+		return -EINVAL;
+	}
+
+	if (attrs[TCPKIT_A_CONN_CC])
+		nla_strscpy(c->cc, attrs[TCPKIT_A_CONN_CC], sizeof(c->cc));
+	if (attrs[TCPKIT_A_CONN_AIMD]) {
+		int err = tcpkit_parse_aimd(r, extack);
+
+		if (err)
+			return err;
+	}
+
+	return tcpkit_parse_chunks(r, extack);
+}
+
+/* The target: a TCP socket of the image's family, never used. */
+static int tcpkit_restore_target(struct socket *sock,
+				 struct netlink_ext_ack *extack)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		NL_SET_ERR_MSG(extack, "target socket is listening");
+		err = -EISCONN;
+	} else if (sk->sk_state != TCP_CLOSE ||
+		   sock->state != SS_UNCONNECTED) {
+		NL_SET_ERR_MSG(extack, "target socket is connected or was used");
+		err = -EISCONN;
+	} else if (inet_sk(sk)->inet_num) {
+		NL_SET_ERR_MSG(extack, "target socket is already bound");
+		err = -EINVAL;
+	} else if (tcp_sk(sk)->repair) {
+		NL_SET_ERR_MSG(extack, "target socket is in repair mode");
+		err = -EBUSY;
+	} else if (inet_csk(sk)->icsk_ulp_ops || READ_ONCE(sk->sk_user_data)) {
+		NL_SET_ERR_MSG(extack, "target socket has an upper layer protocol");
+		err = -EOPNOTSUPP;
+	}
+	release_sock(sk);
+	return err;
+}
+
+/* Through the socket's own ops: no export needed, same path as userspace. */
+static int tcpkit_setsockopt_buf(struct socket *sock, int level, int opt,
+				 void *buf, unsigned int len)
+{
+	return READ_ONCE(sock->ops)->setsockopt(sock, level, opt,
+						 KERNEL_SOCKPTR(buf), len);
+}
+
+static int tcpkit_setsockopt(struct socket *sock, int level, int opt, int val)
+{
+	return tcpkit_setsockopt_buf(sock, level, opt, &val, sizeof(val));
+}
+
+/*
+ * Write @len bytes: through tcp_send_rcvq() (one skb per call, ENOMEM when
+ * receive memory is short: retry smaller) in TCP_RECV_QUEUE repair mode,
+ * through tcp_sendmsg() otherwise. Never blocks.
+ */
+static int tcpkit_write(struct socket *sock, const u8 *buf, u32 len)
+{
+	u32 step = len;
+
+	while (len) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+		struct kvec iov = {
+			.iov_base = (void *)buf,
+			.iov_len = min(step, len),
+		};
+		int ret;
+
+		ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+		if (ret == -ENOMEM && step > PAGE_SIZE) {
+			step /= 2;
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -ENOBUFS;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+/*
+ * Write the bytes of the data chunks of @type from stream offset @from up
+ * to @to (offsets within that queue's bytes).
+ */
+static int tcpkit_write_chunks(struct tcpkit_restore *r, struct socket *sock,
+			       int type, u32 from, u32 to)
+{
+	struct nlattr *nla;
+	u32 pos = 0;
+	int rem, err;
+
+	nlmsg_for_each_attr(nla, r->nlh, GENL_HDRLEN, rem) {
+		u32 len = nla_len(nla), start, end;
+
+		if (nla_type(nla) != type)
+			continue;
+		start = max(pos, from);
+		end = min(pos + len, to);
+		if (start < end) {
+			err = tcpkit_write(sock, (u8 *)nla_data(nla) + start - pos,
+					   end - start);
+			if (err)
+				return err;
+		}
+		pos += len;
+		if (pos >= to)
+			break;
+	}
+	return 0;
+}
+
+static int tcpkit_sockaddr(const struct tcpkit_conn *c, bool local,
+			   struct sockaddr_storage *ss)
+{
+	const u8 *addr = local ? c->saddr : c->daddr;
+	u16 port = local ? c->sport : c->dport;
+
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (c->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, addr, 16);
+	if (ipv6_addr_type(&sin6->sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		sin6->sin6_scope_id = c->ifindex;
+	return sizeof(*sin6);
+}
+
+static bool tcpkit_linklocal(const struct tcpkit_conn *c)
+{
+	return c->family == AF_INET6 &&
+	       ((ipv6_addr_type((const struct in6_addr *)c->saddr) |
+		 ipv6_addr_type((const struct in6_addr *)c->daddr)) &
+		IPV6_ADDR_LINKLOCAL);
+}
+
+/* Room for the queues during the restore, whatever the image's sizes. */
+static void tcpkit_raise_buffers(struct tcpkit_restore *r, struct sock *sk)
+{
+	u64 snd = 2ULL * r->c.snd_qlen + SZ_64K;
+	u64 rcv = 2ULL * r->c.rcv_qlen + (u64)r->nchunks * (PAGE_SIZE + SZ_1K) +
+		  SZ_64K;
+
+	lock_sock(sk);
+	if (snd > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, min_t(u64, snd, INT_MAX / 2));
+	if (rcv > READ_ONCE(sk->sk_rcvbuf))
+		WRITE_ONCE(sk->sk_rcvbuf, min_t(u64, rcv, INT_MAX / 2));
+	sk->sk_userlocks |= SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
+	release_sock(sk);
+}
+
+/* The saved sizes and lock bits; autotuning resumes where it was off. */
+static void tcpkit_final_buffers(struct tcpkit_restore *r, struct sock *sk,
+				 int sndbuf, int rcvbuf)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 clamp;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_sndbuf, r->c.sndbuf ?: sndbuf);
+	WRITE_ONCE(sk->sk_rcvbuf, r->c.rcvbuf ?: rcvbuf);
+	sk->sk_userlocks &= ~(SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
+	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_SNDBUF_LOCK, 0))
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_RCVBUF_LOCK, 0))
+		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+	/* connect() sized the clamp for the raised buffer. */
+	clamp = min_t(u32, tp->window_clamp, 65535U << tp->rx_opt.rcv_wscale);
+	WRITE_ONCE(tp->window_clamp, max(clamp, tp->rcv_wnd));
+	release_sock(sk);
+}
+
+/* CLOSE_WAIT: the peer's FIN, as tcp_fin() would have left it. */
+static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *tail;
+
+	lock_sock(sk);
+	WRITE_ONCE(tp->rcv_nxt, tp->rcv_nxt + 1);
+	tail = skb_peek_tail(&sk->sk_receive_queue);
+	if (r->c.rcv_qlen && tail) {
+		/* Unread data: the FIN rides on the last skb, as when
+		 * tcp_try_coalesce() merges a FIN into it.
+		 */
+		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
+		TCP_SKB_CB(tail)->end_seq++;
+	} else {
+		/* Nothing unread: the FIN counts as read. */
+		WRITE_ONCE(tp->copied_seq, tp->rcv_nxt);
+	}
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	tcpkit_tcp_set_state(sk, TCP_CLOSE_WAIT);
+	release_sock(sk);
+}
+
+static int tcpkit_set_options(struct tcpkit_restore *r, struct socket *sock,
+			      struct netlink_ext_ack *extack)
+{
+	static const struct {
+		int attr, opt;
+		bool u8;
+	} tcpopts[] = {
+		{ TCPKIT_A_CONN_NODELAY, TCP_NODELAY, true },
+		{ TCPKIT_A_CONN_CORK, TCP_CORK, true },
+		{ TCPKIT_A_CONN_KEEPIDLE, TCP_KEEPIDLE, false },
+		{ TCPKIT_A_CONN_KEEPINTVL, TCP_KEEPINTVL, false },
+		{ TCPKIT_A_CONN_KEEPCNT, TCP_KEEPCNT, false },
+		{ TCPKIT_A_CONN_USER_TIMEOUT, TCP_USER_TIMEOUT, false },
+	};
+	struct nlattr **attrs = r->attrs;
+	struct sock *sk = sock->sk;
+	int i, err, val;
+
+	for (i = 0; i < ARRAY_SIZE(tcpopts); i++) {
+		struct nlattr *a = attrs[tcpopts[i].attr];
+
+		if (!a)
+			continue;
+		val = tcpopts[i].u8 ? nla_get_u8(a) : (int)nla_get_u32(a);
+		err = tcpkit_setsockopt(sock, SOL_TCP, tcpopts[i].opt, val);
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "cannot set this TCP option");
+			return err;
+		}
+	}
+
+	if (tcpkit_get_u8(attrs, TCPKIT_A_CONN_KEEPALIVE, 0))
+		sock_set_keepalive(sk);
+	if (attrs[TCPKIT_A_CONN_MARK])
+		sock_set_mark(sk, nla_get_u32(attrs[TCPKIT_A_CONN_MARK]));
+	if (attrs[TCPKIT_A_CONN_PRIORITY])
+		sock_set_priority(sk, nla_get_u32(attrs[TCPKIT_A_CONN_PRIORITY]));
+	if (attrs[TCPKIT_A_CONN_TOS]) {
+		val = nla_get_u8(attrs[TCPKIT_A_CONN_TOS]);
+		if (r->c.family == AF_INET ||
+		    ipv6_addr_v4mapped((const struct in6_addr *)r->c.daddr)) {
+			ip_sock_set_tos(sk, val);
+		} else {
+			err = tcpkit_setsockopt(sock, SOL_IPV6, IPV6_TCLASS, val);
+			if (err) {
+				NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_TOS],
+						    "cannot set IPV6_TCLASS");
+				return err;
+			}
+		}
+	}
+
+	if (r->c.has_aimd) {
+		lock_sock(sk);
+		err = tcpkit_aimd_sk_set(sk, &r->c.aimd, extack);
+		release_sock(sk);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
+			      struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct tcp_repair_window win = {
+		.snd_wl1	= c->snd_wl1,
+		.snd_wnd	= c->snd_wnd,
+		.max_window	= c->max_window,
+		.rcv_wnd	= c->rcv_wnd,
+		.rcv_wup	= c->rcv_wup,
+	};
+	struct tcp_repair_opt opts[4];
+	u32 fin = c->state == TCP_CLOSE_WAIT;
+	struct sock *sk = sock->sk;
+	struct sockaddr_storage ss;
+	int sndbuf, rcvbuf;
+	int err, len, n = 0;
+
+	if (r->attrs[TCPKIT_A_CONN_CC]) {
+		err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_CONGESTION,
+					    r->c.cc, strlen(r->c.cc));
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
+					    "congestion control not available on this kernel");
+		else if (err)
+			NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
+					    "cannot set the congestion control");
+		if (err)
+			return err;
+	}
+
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "TCP_REPAIR refused: needs CAP_NET_ADMIN in the socket's netns");
+		return err;
+	}
+
+	sndbuf = READ_ONCE(sk->sk_sndbuf);
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	tcpkit_raise_buffers(r, sk);
+
+	if (c->family == AF_INET6) {
+		err = tcpkit_setsockopt(sock, SOL_IPV6, IPV6_V6ONLY, c->v6only);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot set IPV6_V6ONLY");
+			return err;
+		}
+	}
+	if (c->ifindex && !tcpkit_linklocal(c)) {
+		err = sock_bindtoindex(sk, c->ifindex, true);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot bind to the image's device (ifindex)");
+			return err;
+		}
+	}
+
+	len = tcpkit_sockaddr(c, true, &ss);
+	err = kernel_bind(sock, (struct sockaddr *)&ss, len);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot bind the local address and port");
+		return err;
+	}
+
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
+	if (!err)
+		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
+					c->rcv_seq - fin - c->rcv_qlen);
+	if (!err)
+		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+					TCP_SEND_QUEUE);
+	if (!err)
+		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
+					c->snd_seq - c->snd_qlen);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot set the queue sequence numbers");
+		return err;
+	}
+
+	len = tcpkit_sockaddr(c, false, &ss);
+	err = kernel_connect(sock, (struct sockaddr *)&ss, len, O_NONBLOCK);
+	if (err == -EADDRNOTAVAIL) {
+		NL_SET_ERR_MSG(extack,
+			       "4-tuple still in use in this network namespace");
+		return err;
+	}
+	if (err || sk->sk_state != TCP_ESTABLISHED) {
+		NL_SET_ERR_MSG(extack, "connect in repair mode failed");
+		return err ?: -EIO;
+	}
+
+	opts[n].opt_code = TCPOPT_MSS;
+	opts[n++].opt_val = c->mss;
+	opts[n].opt_code = TCPOPT_WINDOW;
+	opts[n++].opt_val = c->snd_wscale | (u32)c->rcv_wscale << 16;
+	if (c->sack_ok) {
+		opts[n].opt_code = TCPOPT_SACK_PERM;
+		opts[n++].opt_val = 0;
+	}
+	if (c->tstamp_ok) {
+		opts[n].opt_code = TCPOPT_TIMESTAMP;
+		opts[n++].opt_val = 0;
+	}
+	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_REPAIR_OPTIONS, opts,
+				    n * sizeof(opts[0]));
+	if (err) {
+		NL_SET_ERR_MSG(extack, "TCP_REPAIR_OPTIONS refused");
+		return err;
+	}
+
+	if (r->attrs[TCPKIT_A_CONN_TS_VAL]) {
+		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_TIMESTAMP,
+					tcpkit_tcp_ts_optval(c->ts_val,
+							     c->ts_clock));
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot set TCP_TIMESTAMP");
+			return err;
+		}
+	}
+
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
+	if (!err)
+		err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_RCV_DATA, 0,
+					  c->rcv_qlen);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot refill the receive queue");
+		return err;
+	}
+
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
+	if (!err)
+		err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_SND_DATA, 0,
+					  c->snd_qlen - c->unsent_len);
+	if (!err)
+		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+					TCP_NO_QUEUE);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot refill the send queue");
+		return err;
+	}
+
+	if (fin)
+		tcpkit_close_wait(r, sk);
+
+	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_REPAIR_WINDOW, &win,
+				    sizeof(win));
+	if (err) {
+		NL_SET_ERR_MSG(extack, "TCP_REPAIR_WINDOW refused");
+		return err;
+	}
+
+	err = tcpkit_set_options(r, sock, extack);
+	if (err)
+		return err;
+
+	/* A freeze of this tuple here (checkpoint with stop) ends now, so
+	 * the peer's answer to the window probe gets in.
+	 */
+	tcpkit_freeze_del(sock_net(sk), c);
+
+	/* From here on the peer may hear from us: one window probe. */
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_OFF);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot leave repair mode");
+		return err;
+	}
+	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_REUSEADDR, 0))
+		sock_set_reuseaddr(sk);
+
+	err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_SND_DATA,
+				  c->snd_qlen - c->unsent_len, c->snd_qlen);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot queue the unsent data");
+		return err;
+	}
+
+	tcpkit_final_buffers(r, sk, sndbuf, rcvbuf);
+	return 0;
+}
+
+/*
+ * Leave the socket closed and unusable: disconnect in repair mode (no FIN,
+ * no RST, queues purged, timers stopped), ECONNABORTED pending, and a
+ * socket state that connect(), listen() and bind() refuse.
+ */
+static void tcpkit_restore_abort(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	lock_sock(sk);
+	tp->repair = 1;
+	tp->repair_queue = TCP_NO_QUEUE;
+	sk->sk_prot->disconnect(sk, 0);
+	tp->repair = 0;
+	sk->sk_reuse = SK_NO_REUSE;
+	WRITE_ONCE(sk->sk_err, ECONNABORTED);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock->state = SS_DISCONNECTING;
+	release_sock(sk);
+}
+
+/**
+ * tcpkit_nl_conn_restore_doit() - TCPKIT_CMD_CONN_RESTORE
+ * @skb: the request
+ * @info: the image's attributes, and TCPKIT_A_CONN_SOCK with the fd of a
+ *	fresh TCP socket of the caller
+ *
+ * A target that is not a fresh TCP socket is refused and left alone. Once
+ * the target is accepted, any error (of the image or of the restore)
+ * leaves it closed and unusable.
+ *
+ * Return: 0 with the connection live in the socket, or a negative errno
+ * with an extack message.
+ */
+int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *nest = info->attrs[TCPKIT_A_CONN_SOCK];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[TCPKIT_A_SOCK_MAX + 1];
+	struct tcpkit_restore *r;
+	struct tcpkit_sk ts;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK)) {
+		NL_SET_ERR_MSG(extack, "missing sock: the fd of a fresh TCP socket");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_policy,
+			       extack);
+	if (err)
+		return err;
+	if (!tb[TCPKIT_A_SOCK_FD]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "restore needs the fd of a fresh TCP socket, not a 4-tuple");
+		return -EINVAL;
+	}
+	err = tcpkit_sk_lookup(skb, genl_info_net(info), nest, &ts, extack);
+	if (err)
+		return err;
+	err = tcpkit_restore_target(ts.sock, extack);
+	if (err)
+		goto out;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		err = -ENOMEM;
+	} else {
+		err = tcpkit_restore_parse(genl_info_net(info), info, r);
+		if (!err && r->c.family != ts.sk->sk_family) {
+			NL_SET_ERR_MSG(extack, "target socket's family differs from the image's");
+			err = -EAFNOSUPPORT;
+		}
+		if (!err)
+			err = tcpkit_restore_run(r, ts.sock, extack);
+		kfree(r);
+	}
+	if (err)
+		tcpkit_restore_abort(ts.sock);
+out:
+	tcpkit_sk_put(&ts);
+	return err;
+}
