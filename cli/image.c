@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpkit CLI: the image object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcpkit.h"
+
+static void image_usage(FILE *f)
+{
+	fputs("Usage: tcpkit image show file PATH\n"
+	      "PATH \"-\" is standard input.\n", f);
+}
+
+static void print_flags(uint32_t flags)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ TCPKIT_IMAGE_F_TS_USEC, "ts_usec" },
+		{ TCPKIT_IMAGE_F_BIG_ENDIAN, "big_endian" },
+	};
+	char text[64] = "";
+	size_t i;
+
+	if (print_is_json()) {
+		print_array_open("flags");
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (flags & names[i].bit)
+				print_str(NULL, names[i].name);
+		print_array_close();
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		if (*text)
+			strcat(text, ",");
+		strcat(text, names[i].name);
+	}
+	print_str("flags", *text ? text : "none");
+}
+
+static void print_header(const struct tcpkit_image *img)
+{
+	const char *host, *kernel, *tool;
+	char crc[16], when[32];
+	uint64_t created;
+	struct tm tm;
+	size_t plen;
+	time_t t;
+
+	tcpkit_image_payload(img, &plen);
+	print_open("image");
+	print_uint("version", TCPKIT_IMAGE_VERSION);
+	print_flags(tcpkit_image_flags(img));
+	print_uint("payload_len", plen);
+	snprintf(crc, sizeof(crc), "0x%08x", tcpkit_image_crc32c(img));
+	print_str("crc32c", crc);
+	print_uint("family_version", tcpkit_image_family_version(img));
+	print_nl(true);
+	if (tcpkit_image_get_uint(img, TCPKIT_IMG_A_CREATED, &created) == 0) {
+		t = (time_t)created;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		else
+			snprintf(when, sizeof(when), "%llu",
+				 (unsigned long long)created);
+		print_uint_text("created", created, when);
+	}
+	host = tcpkit_image_get_str(img, TCPKIT_IMG_A_HOST);
+	if (host)
+		print_str("host", host);
+	kernel = tcpkit_image_get_str(img, TCPKIT_IMG_A_KERNEL);
+	if (kernel)
+		print_str("kernel", kernel);
+	tool = tcpkit_image_get_str(img, TCPKIT_IMG_A_TOOL);
+	if (tool)
+		print_str("tool", tool);
+	print_close();
+}
+
+static int image_show(int argc, char **argv)
+{
+	struct tcpkit_image *img;
+	const char *file = NULL;
+
+	while (argc > 0) {
+		if (!strcmp(*argv, "file")) {
+			if (file)
+				return usage_error("\"file\" given twice");
+			NEXT_ARG();
+			file = *argv;
+		} else {
+			return usage_error("unknown keyword \"%s\" for \"image show\"",
+					   *argv);
+		}
+		argc--;
+		argv++;
+	}
+	if (!file)
+		return usage_error("\"image show\" needs \"file PATH\"");
+	if (!*file)
+		return usage_error("empty file name");
+	if (!strcmp(file, "-"))
+		img = tcpkit_image_read_fd(STDIN_FILENO);
+	else
+		img = tcpkit_image_read_file(file);
+	if (!img)
+		return lib_error();
+
+	print_open(NULL);
+	print_header(img);
+	print_nl(false);
+	print_open("conn");
+	print_conn(img);
+	print_close();
+	print_close();
+	tcpkit_image_free(img);
+	return EXIT_OK;
+}
+
+int do_image(int argc, char **argv)
+{
+	if (argc < 1) {
+		image_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(*argv, "show"))
+		return image_show(argc - 1, argv + 1);
+	if (!strcmp(*argv, "help")) {
+		image_usage(stdout);
+		return EXIT_OK;
+	}
+	return usage_error("unknown command \"%s\" for \"image\", try \"tcpkit image help\"",
+			   *argv);
+}

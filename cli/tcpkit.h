@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpkit CLI: private declarations.
+ */
+#ifndef _TCPKIT_CLI_H
+#define _TCPKIT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "libtcpkit.h"
+
+#define EXIT_OK		0
+#define EXIT_USAGE	1
+#define EXIT_SYSERR	2
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define CLI_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+
+/* utils.c: every error goes out as "Error: ..." on stderr */
+int usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+int sys_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+int lib_error(void);
+
+/* NEXT_ARG() in a while (argc > 0) loop: the keyword needs a value. */
+#define NEXT_ARG()							\
+	do {								\
+		if (argc < 2)						\
+			return usage_error("\"%s\" needs an argument", *argv); \
+		argc--;							\
+		argv++;							\
+	} while (0)
+
+int parse_uint(const char *s, unsigned long long max,
+	       unsigned long long *val);
+int parse_milli(const char *s, uint32_t *val);
+
+struct endpoint {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	uint16_t port;
+	uint32_t scope;
+};
+
+int parse_endpoint(const char *s, struct endpoint *ep);
+
+/* { pid PID fd FD | src ADDR:PORT dst ADDR:PORT } */
+struct sock_args {
+	bool has_pid, has_fd, has_src, has_dst;
+	pid_t pid;
+	int fd;
+	struct endpoint src, dst;
+	int local_fd;		/* from pidfd_getfd, closed by sock_args_release */
+};
+
+void sock_args_init(struct sock_args *sa);
+/* 1: keyword consumed (argc/argv advanced past its value), 0: not ours */
+int sock_args_parse(struct sock_args *sa, int *argc, char ***argv,
+		    int *exit_code);
+bool sock_args_given(const struct sock_args *sa);
+/* Check completeness; requires the pid/fd form unless @tuple_ok. */
+int sock_args_check(const struct sock_args *sa, bool fd_ok);
+int sock_args_tuple(const struct sock_args *sa, struct tcpkit_tuple *t);
+int sock_args_resolve(struct sock_args *sa, struct tcpkit_sockref *ref);
+void sock_args_release(struct sock_args *sa);
+
+struct tcpkit *open_tcpkit(void);
+
+/* print.c: one layer for text and JSON */
+void print_init(bool json, bool pretty);
+bool print_is_json(void);
+void print_open(const char *key);
+void print_close(void);
+void print_array_open(const char *key);
+void print_array_close(void);
+void print_uint(const char *key, uint64_t v);
+/* JSON number @v, text @text */
+void print_uint_text(const char *key, uint64_t v, const char *text);
+void print_str(const char *key, const char *s);
+void print_bool(const char *key, bool v);
+void print_milli(const char *key, uint32_t v);
+/* text only: end the line; continuation lines start with a tab */
+void print_nl(bool indent);
+void print_flush(void);
+
+void print_tuple(const struct tcpkit_tuple *t);
+void print_conn(const struct tcpkit_image *img);
+
+/* objects */
+int do_conn(int argc, char **argv);
+int do_image(int argc, char **argv);
+int do_aimd(int argc, char **argv);
+
+#endif /* _TCPKIT_CLI_H */

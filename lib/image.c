@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libtcpkit: images in memory. Validation of the attribute payload (the
+ * only way an image comes into being) and accessors to render it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+enum tk_kind {
+	K_NONE,		/* not allowed in an image */
+	K_U8,
+	K_BOOL,		/* u8, 0 or 1 */
+	K_U16,
+	K_U32,
+	K_U64,
+	K_STR,		/* NUL-terminated, at most maxlen bytes with the NUL */
+	K_ADDR,		/* 4 or 16 bytes, by TCPKIT_A_CONN_FAMILY */
+	K_FAMILY,	/* u16 AF_INET/AF_INET6 */
+	K_STATE,	/* u8 TCP state */
+	K_TSCLOCK,	/* u8 enum tcpkit_ts_clock */
+	K_NEST,		/* TCPKIT_A_CONN_AIMD */
+	K_MILLI,	/* u32 thousandths, inside the aimd nest */
+	K_DATA,		/* queue chunk, 1..TCPKIT_CHUNK_MAX bytes, repeated */
+};
+
+#define D_REQ	0x1	/* must be present */
+
+struct tk_attr_desc {
+	const char *name;
+	unsigned char kind;
+	unsigned char flags;
+	unsigned short maxlen;
+};
+
+static const struct tk_attr_desc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
+	[TCPKIT_A_CONN_SOCK]		= { "sock", K_NONE },
+	[TCPKIT_A_CONN_STOP]		= { "stop", K_NONE },
+	[TCPKIT_A_CONN_FAMILY]		= { "family", K_FAMILY, D_REQ },
+	[TCPKIT_A_CONN_SADDR]		= { "saddr", K_ADDR, D_REQ },
+	[TCPKIT_A_CONN_DADDR]		= { "daddr", K_ADDR, D_REQ },
+	[TCPKIT_A_CONN_SPORT]		= { "sport", K_U16, D_REQ },
+	[TCPKIT_A_CONN_DPORT]		= { "dport", K_U16, D_REQ },
+	[TCPKIT_A_CONN_IFINDEX]		= { "ifindex", K_U32 },
+	[TCPKIT_A_CONN_V6ONLY]		= { "v6only", K_BOOL },
+	[TCPKIT_A_CONN_STATE]		= { "state", K_STATE, D_REQ },
+	[TCPKIT_A_CONN_SND_SEQ]		= { "snd_seq", K_U32, D_REQ },
+	[TCPKIT_A_CONN_RCV_SEQ]		= { "rcv_seq", K_U32, D_REQ },
+	[TCPKIT_A_CONN_SND_QLEN]	= { "snd_qlen", K_U32, D_REQ },
+	[TCPKIT_A_CONN_UNSENT_LEN]	= { "unsent_len", K_U32, D_REQ },
+	[TCPKIT_A_CONN_RCV_QLEN]	= { "rcv_qlen", K_U32, D_REQ },
+	[TCPKIT_A_CONN_MSS]		= { "mss", K_U32, D_REQ },
+	[TCPKIT_A_CONN_SND_WSCALE]	= { "snd_wscale", K_U8 },
+	[TCPKIT_A_CONN_RCV_WSCALE]	= { "rcv_wscale", K_U8 },
+	[TCPKIT_A_CONN_SACK_OK]		= { "sack_ok", K_BOOL },
+	[TCPKIT_A_CONN_TSTAMP_OK]	= { "tstamp_ok", K_BOOL },
+	[TCPKIT_A_CONN_TS_VAL]		= { "ts_val", K_U32 },
+	[TCPKIT_A_CONN_TS_CLOCK]	= { "ts_clock", K_TSCLOCK },
+	[TCPKIT_A_CONN_SND_WL1]		= { "snd_wl1", K_U32 },
+	[TCPKIT_A_CONN_SND_WND]		= { "snd_wnd", K_U32 },
+	[TCPKIT_A_CONN_MAX_WINDOW]	= { "max_window", K_U32 },
+	[TCPKIT_A_CONN_RCV_WND]		= { "rcv_wnd", K_U32 },
+	[TCPKIT_A_CONN_RCV_WUP]		= { "rcv_wup", K_U32 },
+	[TCPKIT_A_CONN_NODELAY]		= { "nodelay", K_BOOL },
+	[TCPKIT_A_CONN_CORK]		= { "cork", K_BOOL },
+	[TCPKIT_A_CONN_KEEPALIVE]	= { "keepalive", K_BOOL },
+	[TCPKIT_A_CONN_KEEPIDLE]	= { "keepidle", K_U32 },
+	[TCPKIT_A_CONN_KEEPINTVL]	= { "keepintvl", K_U32 },
+	[TCPKIT_A_CONN_KEEPCNT]		= { "keepcnt", K_U32 },
+	[TCPKIT_A_CONN_USER_TIMEOUT]	= { "user_timeout", K_U32 },
+	[TCPKIT_A_CONN_SNDBUF]		= { "sndbuf", K_U32 },
+	[TCPKIT_A_CONN_RCVBUF]		= { "rcvbuf", K_U32 },
+	[TCPKIT_A_CONN_SNDBUF_LOCK]	= { "sndbuf_lock", K_BOOL },
+	[TCPKIT_A_CONN_RCVBUF_LOCK]	= { "rcvbuf_lock", K_BOOL },
+	[TCPKIT_A_CONN_MARK]		= { "mark", K_U32 },
+	[TCPKIT_A_CONN_PRIORITY]	= { "priority", K_U32 },
+	[TCPKIT_A_CONN_TOS]		= { "tos", K_U8 },
+	[TCPKIT_A_CONN_REUSEADDR]	= { "reuseaddr", K_BOOL },
+	[TCPKIT_A_CONN_CC]		= { "cc", K_STR, 0, 16 },
+	[TCPKIT_A_CONN_AIMD]		= { "aimd", K_NEST },
+	[TCPKIT_A_CONN_SND_DATA]	= { "snd_data", K_DATA },
+	[TCPKIT_A_CONN_RCV_DATA]	= { "rcv_data", K_DATA },
+};
+
+/* What a checkpoint carries in TCPKIT_A_CONN_AIMD. */
+static const struct tk_attr_desc aimd_desc[TCPKIT_A_AIMD_MAX + 1] = {
+	[TCPKIT_A_AIMD_ALPHA]		= { "alpha", K_MILLI },
+	[TCPKIT_A_AIMD_BETA]		= { "beta", K_MILLI },
+	[TCPKIT_A_AIMD_BETA_ECN]	= { "beta_ecn", K_MILLI },
+};
+
+#define META_IDX(t)	((t) - TCPKIT_IMG_ATTR_META_BASE)
+
+static const struct tk_attr_desc meta_desc[META_IDX(TCPKIT_IMG_A_MAX) + 1] = {
+	[META_IDX(TCPKIT_IMG_A_CREATED)] = { "created", K_U64 },
+	[META_IDX(TCPKIT_IMG_A_HOST)]	 = { "host", K_STR, 0, 65 },
+	[META_IDX(TCPKIT_IMG_A_KERNEL)]	 = { "kernel", K_STR, 0, 65 },
+	[META_IDX(TCPKIT_IMG_A_TOOL)]	 = { "tool", K_STR, 0, 64 },
+};
+
+static const char * const tcp_state_names[] = {
+	[TCP_ESTABLISHED]	= "ESTABLISHED",
+	[TCP_SYN_SENT]		= "SYN_SENT",
+	[TCP_SYN_RECV]		= "SYN_RECV",
+	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
+	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
+	[TCP_TIME_WAIT]		= "TIME_WAIT",
+	[TCP_CLOSE]		= "CLOSE",
+	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCP_LAST_ACK]		= "LAST_ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+};
+
+const char *tcpkit_tcp_state_name(unsigned int state)
+{
+	if (state < ARRAY_SIZE(tcp_state_names))
+		return tcp_state_names[state];
+	return NULL;
+}
+
+/* Descriptor of a type (flag bits removed) in the conn/meta space. */
+static const struct tk_attr_desc *tk_desc(unsigned int type)
+{
+	if (type >= 1 && type <= TCPKIT_A_CONN_MAX)
+		return conn_desc[type].name ? &conn_desc[type] : NULL;
+	if (type > TCPKIT_IMG_ATTR_META_BASE && type <= TCPKIT_IMG_A_MAX)
+		return &meta_desc[META_IDX(type)];
+	return NULL;
+}
+
+static const struct tk_attr_desc *tk_aimd_desc(unsigned int type)
+{
+	if (type >= 1 && type <= TCPKIT_A_AIMD_MAX && aimd_desc[type].name)
+		return &aimd_desc[type];
+	return NULL;
+}
+
+const char *tk_conn_attr_name(unsigned int type)
+{
+	return type <= TCPKIT_A_CONN_MAX ? conn_desc[type].name : NULL;
+}
+
+bool tk_attr_image_only(const struct nlattr *nla)
+{
+	unsigned int type = tk_nla_type(nla) & ~TCPKIT_IMG_ATTR_OPTIONAL;
+
+	return type > TCPKIT_A_CONN_MAX || !conn_desc[type].name;
+}
+
+static uint64_t tk_get_uint(const struct nlattr *a)
+{
+	const void *d = tk_nla_data(a);
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (tk_nla_len(a)) {
+	case 1:
+		return *(const uint8_t *)d;
+	case 2:
+		memcpy(&v16, d, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, d, 4);
+		return v32;
+	case 8:
+		memcpy(&v64, d, 8);
+		return v64;
+	}
+	return 0;
+}
+
+static size_t tk_kind_len(unsigned char kind)
+{
+	switch (kind) {
+	case K_U8:
+	case K_BOOL:
+	case K_STATE:
+	case K_TSCLOCK:
+		return 1;
+	case K_U16:
+	case K_FAMILY:
+		return 2;
+	case K_U32:
+	case K_MILLI:
+		return 4;
+	case K_U64:
+		return 8;
+	}
+	return 0;
+}
+
+/* Shape of one known attribute: length, flags, value domain. */
+static int tk_check_attr(struct tcpkit *tk, const struct tk_attr_desc *d,
+			 const struct nlattr *a, size_t off)
+{
+	size_t len = tk_nla_len(a), want = tk_kind_len(d->kind);
+	bool nested = a->nla_type & NLA_F_NESTED;
+	const char *s = tk_nla_data(a);
+	uint64_t v;
+
+	if (d->kind == K_NONE)
+		return tk_err(tk, EINVAL,
+			      "image: attribute %s at offset %zu is not allowed in an image",
+			      d->name, off);
+	if (nested != (d->kind == K_NEST))
+		return tk_err(tk, EINVAL,
+			      "image: attribute %s at offset %zu: NLA_F_NESTED %s",
+			      d->name, off, nested ? "set" : "missing");
+	if (want && len != want)
+		return tk_err(tk, EINVAL,
+			      "image: attribute %s at offset %zu: length %zu, expected %zu",
+			      d->name, off, len, want);
+	v = want ? tk_get_uint(a) : 0;
+
+	switch (d->kind) {
+	case K_BOOL:
+		if (v > 1)
+			return tk_err(tk, EINVAL,
+				      "image: attribute %s: value %llu is not 0 or 1",
+				      d->name, (unsigned long long)v);
+		break;
+	case K_FAMILY:
+		if (v != AF_INET && v != AF_INET6)
+			return tk_err(tk, EAFNOSUPPORT,
+				      "image: family %llu is not AF_INET or AF_INET6",
+				      (unsigned long long)v);
+		break;
+	case K_TSCLOCK:
+		if (v != TCPKIT_TS_CLOCK_MS && v != TCPKIT_TS_CLOCK_US)
+			return tk_err(tk, EINVAL,
+				      "image: unknown timestamp clock %llu",
+				      (unsigned long long)v);
+		break;
+	case K_STR:
+		if (!len || len > d->maxlen || s[len - 1] != '\0' ||
+		    strlen(s) != len - 1)
+			return tk_err(tk, EINVAL,
+				      "image: attribute %s at offset %zu: not a NUL-terminated string of at most %u bytes",
+				      d->name, off, d->maxlen - 1);
+		break;
+	case K_ADDR:
+		if (len != 4 && len != 16)
+			return tk_err(tk, EINVAL,
+				      "image: attribute %s: address of %zu bytes",
+				      d->name, len);
+		break;
+	case K_DATA:
+		if (!len)
+			return tk_err(tk, EINVAL,
+				      "image: zero-length %s chunk at offset %zu",
+				      d->name, off);
+		if (len > TCPKIT_CHUNK_MAX)
+			return tk_err(tk, EINVAL,
+				      "image: %s chunk of %zu bytes at offset %zu exceeds %u",
+				      d->name, len, off, TCPKIT_CHUNK_MAX);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Walk the attributes in [@start, @end): every header well formed and
+ * inside the buffer.  Calls @fn for each.
+ */
+static int tk_walk(struct tcpkit *tk, const unsigned char *base, size_t start,
+		   size_t end, const char *where,
+		   int (*fn)(struct tcpkit *tk, struct tcpkit_image *img,
+			     const struct nlattr *a, size_t off),
+		   struct tcpkit_image *img)
+{
+	const struct nlattr *a;
+	size_t off = start;
+	int ret;
+
+	while (off < end) {
+		if (end - off < NLA_HDRLEN)
+			return tk_err(tk, EINVAL,
+				      "image: truncated attribute header at offset %zu%s",
+				      off, where);
+		a = (const struct nlattr *)(base + off);
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > end - off)
+			return tk_err(tk, EINVAL,
+				      "image: attribute at offset %zu%s has bad length %u",
+				      off, where, a->nla_len);
+		if (a->nla_type & NLA_F_NET_BYTEORDER)
+			return tk_err(tk, EINVAL,
+				      "image: attribute at offset %zu%s has NLA_F_NET_BYTEORDER",
+				      off, where);
+		ret = fn(tk, img, a, off);
+		if (ret)
+			return ret;
+		/* the padding of the last attribute must be there too */
+		if ((size_t)NLA_ALIGN(a->nla_len) > end - off)
+			return tk_err(tk, EINVAL,
+				      "image: attribute at offset %zu%s: padding runs past the end",
+				      off, where);
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static int tk_index_aimd(struct tcpkit *tk, struct tcpkit_image *img,
+			 const struct nlattr *a, size_t off)
+{
+	unsigned int type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
+	const struct tk_attr_desc *d = tk_aimd_desc(type);
+	int ret;
+
+	if (!d) {
+		if ((tk_nla_type(a) & TCPKIT_IMG_ATTR_OPTIONAL) || img->lenient)
+			return 0;
+		return tk_err(tk, EOPNOTSUPP,
+			      "image: unknown attribute aimd/%u at offset %zu (not marked optional)",
+			      type, off);
+	}
+	ret = tk_check_attr(tk, d, a, off);
+	if (ret)
+		return ret;
+	if (img->aimd[type])
+		return tk_err(tk, EINVAL, "image: duplicate attribute aimd/%s",
+			      d->name);
+	img->aimd[type] = a;
+	return 0;
+}
+
+static int tk_index_attr(struct tcpkit *tk, struct tcpkit_image *img,
+			 const struct nlattr *a, size_t off)
+{
+	unsigned int type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
+	const struct tk_attr_desc *d = tk_desc(type);
+	const struct nlattr **slot;
+	int ret, q;
+
+	if (!d) {
+		/*
+		 * Kept from a newer kernel's dump so that a newer library
+		 * can restore the file; refused when read back here.
+		 */
+		if ((tk_nla_type(a) & TCPKIT_IMG_ATTR_OPTIONAL) ||
+		    (img->lenient && type < TCPKIT_IMG_ATTR_META_BASE))
+			return 0;
+		return tk_err(tk, EOPNOTSUPP,
+			      "image: unknown attribute %u at offset %zu (not marked optional): it needs a newer libtcpkit",
+			      type, off);
+	}
+	ret = tk_check_attr(tk, d, a, off);
+	if (ret)
+		return ret;
+
+	if (d->kind == K_DATA) {
+		if (img->header_only)
+			return tk_err(tk, EINVAL,
+				      "image: queue data in a state-only image");
+		q = type == TCPKIT_A_CONN_SND_DATA ? TCPKIT_QUEUE_SEND :
+						     TCPKIT_QUEUE_RECV;
+		img->qbytes[q] += tk_nla_len(a);
+		img->qchunks[q]++;
+		if (!img->tb[type])
+			img->tb[type] = a;
+		return 0;
+	}
+	if (type > TCPKIT_IMG_ATTR_META_BASE)
+		slot = &img->meta[META_IDX(type)];
+	else
+		slot = &img->tb[type];
+	if (*slot)
+		return tk_err(tk, EINVAL,
+			      "image: duplicate attribute %s at offset %zu",
+			      d->name, off);
+	*slot = a;
+	if (d->kind == K_NEST)
+		return tk_walk(tk, img->data,
+			       off + NLA_HDRLEN, off + a->nla_len,
+			       " in aimd", tk_index_aimd, img);
+	return 0;
+}
+
+static int tk_image_validate(struct tcpkit *tk, struct tcpkit_image *img)
+{
+	const struct nlattr *fam, *qlen;
+	unsigned int type, i;
+	size_t alen;
+	int ret;
+
+	if (!img->len)
+		return tk_err(tk, EINVAL, "image: empty payload");
+	if (img->len > TCPKIT_IMAGE_PAYLOAD_MAX)
+		return tk_err(tk, EFBIG,
+			      "image: payload of %zu bytes exceeds %u",
+			      img->len, TCPKIT_IMAGE_PAYLOAD_MAX);
+	ret = tk_walk(tk, img->data, 0, img->len, "", tk_index_attr, img);
+	if (ret)
+		return ret;
+
+	for (type = 1; type <= TCPKIT_A_CONN_MAX; type++) {
+		if ((conn_desc[type].flags & D_REQ) && !img->tb[type])
+			return tk_err(tk, EINVAL,
+				      "image: required attribute %s missing",
+				      conn_desc[type].name);
+	}
+
+	fam = img->tb[TCPKIT_A_CONN_FAMILY];
+	alen = tk_get_uint(fam) == AF_INET ? 4 : 16;
+	if (tk_nla_len(img->tb[TCPKIT_A_CONN_SADDR]) != alen ||
+	    tk_nla_len(img->tb[TCPKIT_A_CONN_DADDR]) != alen)
+		return tk_err(tk, EINVAL,
+			      "image: address length does not match family %s",
+			      alen == 4 ? "inet" : "inet6");
+
+	if (img->header_only)
+		goto flags;
+	for (i = 0; i < 2; i++) {
+		qlen = img->tb[i == TCPKIT_QUEUE_SEND ? TCPKIT_A_CONN_SND_QLEN :
+							TCPKIT_A_CONN_RCV_QLEN];
+		if (img->qbytes[i] != tk_get_uint(qlen))
+			return tk_err(tk, EINVAL,
+				      "image: %s queue chunks hold %llu bytes, %s says %llu",
+				      i == TCPKIT_QUEUE_SEND ? "send" : "receive",
+				      (unsigned long long)img->qbytes[i],
+				      i == TCPKIT_QUEUE_SEND ? "snd_qlen" : "rcv_qlen",
+				      (unsigned long long)tk_get_uint(qlen));
+	}
+flags:
+	img->flags = 0;
+	if (img->tb[TCPKIT_A_CONN_TS_CLOCK] &&
+	    tk_get_uint(img->tb[TCPKIT_A_CONN_TS_CLOCK]) == TCPKIT_TS_CLOCK_US)
+		img->flags |= TCPKIT_IMAGE_F_TS_USEC;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	img->flags |= TCPKIT_IMAGE_F_BIG_ENDIAN;
+#endif
+	return 0;
+}
+
+struct tcpkit_image *tk_image_new(struct tcpkit *tk, void *data, size_t len,
+				  unsigned int vflags)
+{
+	struct tcpkit_image *img;
+	int ret;
+
+	img = calloc(1, sizeof(*img));
+	if (!img) {
+		free(data);
+		tk_errno(tk, ENOMEM, NULL);
+		return NULL;
+	}
+	img->data = data;
+	img->len = len;
+	img->family_version = TCPKIT_FAMILY_VERSION;
+	img->header_only = vflags & TK_IMG_HEADER_ONLY;
+	img->lenient = vflags & TK_IMG_ALLOW_UNKNOWN;
+	ret = tk_image_validate(tk, img);
+	if (ret) {
+		tcpkit_image_free(img);
+		errno = -ret;
+		return NULL;
+	}
+	return img;
+}
+
+struct tcpkit_image *tcpkit_image_from_payload(const void *attrs, size_t len)
+{
+	void *copy;
+
+	if (len > TCPKIT_IMAGE_PAYLOAD_MAX) {
+		tk_err(NULL, EFBIG, "image: payload of %zu bytes exceeds %u",
+		       len, TCPKIT_IMAGE_PAYLOAD_MAX);
+		return NULL;
+	}
+	copy = malloc(len ? len : 1);
+	if (!copy) {
+		tk_errno(NULL, ENOMEM, NULL);
+		return NULL;
+	}
+	if (len)
+		memcpy(copy, attrs, len);
+	return tk_image_new(NULL, copy, len, 0);
+}
+
+void tcpkit_image_free(struct tcpkit_image *img)
+{
+	int saved = errno;
+
+	if (!img)
+		return;
+	free(img->data);
+	free(img);
+	errno = saved;
+}
+
+const void *tcpkit_image_payload(const struct tcpkit_image *img, size_t *len)
+{
+	*len = img->len;
+	return img->data;
+}
+
+uint32_t tcpkit_image_flags(const struct tcpkit_image *img)
+{
+	return img->flags;
+}
+
+unsigned int tcpkit_image_family_version(const struct tcpkit_image *img)
+{
+	return img->family_version;
+}
+
+bool tcpkit_image_header_only(const struct tcpkit_image *img)
+{
+	return img->header_only;
+}
+
+int tcpkit_image_tuple(const struct tcpkit_image *img,
+		       struct tcpkit_tuple *t)
+{
+	const struct nlattr *a;
+
+	memset(t, 0, sizeof(*t));
+	t->family = (int)tk_get_uint(img->tb[TCPKIT_A_CONN_FAMILY]);
+	a = img->tb[TCPKIT_A_CONN_SADDR];
+	memcpy(&t->saddr, tk_nla_data(a), tk_nla_len(a));
+	a = img->tb[TCPKIT_A_CONN_DADDR];
+	memcpy(&t->daddr, tk_nla_data(a), tk_nla_len(a));
+	t->sport = (uint16_t)tk_get_uint(img->tb[TCPKIT_A_CONN_SPORT]);
+	t->dport = (uint16_t)tk_get_uint(img->tb[TCPKIT_A_CONN_DPORT]);
+	a = img->tb[TCPKIT_A_CONN_IFINDEX];
+	t->ifindex = a ? (uint32_t)tk_get_uint(a) : 0;
+	return 0;
+}
+
+static const struct nlattr *tk_lookup(const struct tcpkit_image *img,
+				      int type,
+				      const struct tk_attr_desc **d)
+{
+	*d = tk_desc(type);
+	if (!*d)
+		return NULL;
+	if (type > TCPKIT_IMG_ATTR_META_BASE)
+		return img->meta[META_IDX(type)];
+	return img->tb[type];
+}
+
+int tcpkit_image_get_uint(const struct tcpkit_image *img, int type,
+			  uint64_t *val)
+{
+	const struct tk_attr_desc *d;
+	const struct nlattr *a;
+
+	a = tk_lookup(img, type, &d);
+	if (!d || !tk_kind_len(d->kind)) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (!a) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	*val = tk_get_uint(a);
+	return 0;
+}
+
+const char *tcpkit_image_get_str(const struct tcpkit_image *img, int type)
+{
+	const struct tk_attr_desc *d;
+	const struct nlattr *a;
+
+	a = tk_lookup(img, type, &d);
+	if (!d || d->kind != K_STR) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!a) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return tk_nla_data(a);
+}
+
+int tcpkit_image_get_aimd(const struct tcpkit_image *img, int type,
+			  uint32_t *val)
+{
+	if (!tk_aimd_desc(type)) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (!img->aimd[type]) {
+		errno = ENOENT;
+		return -ENOENT;
+	}
+	*val = (uint32_t)tk_get_uint(img->aimd[type]);
+	return 0;
+}
+
+int tcpkit_image_queue(const struct tcpkit_image *img, enum tcpkit_queue q,
+		       uint64_t *bytes, unsigned int *chunks)
+{
+	if (q != TCPKIT_QUEUE_SEND && q != TCPKIT_QUEUE_RECV) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (bytes)
+		*bytes = img->qbytes[q];
+	if (chunks)
+		*chunks = img->qchunks[q];
+	return 0;
+}
+
+int tcpkit_image_queue_copy(const struct tcpkit_image *img,
+			    enum tcpkit_queue q, void *buf, size_t len)
+{
+	unsigned int want = q == TCPKIT_QUEUE_SEND ? TCPKIT_A_CONN_SND_DATA :
+						     TCPKIT_A_CONN_RCV_DATA;
+	const struct nlattr *a;
+	unsigned char *p = buf;
+	size_t off = 0;
+
+	if ((q != TCPKIT_QUEUE_SEND && q != TCPKIT_QUEUE_RECV) ||
+	    len < img->qbytes[q]) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	while (off < img->len) {
+		a = (const struct nlattr *)(img->data + off);
+		if (tk_nla_type(a) == want) {
+			memcpy(p, tk_nla_data(a), tk_nla_len(a));
+			p += tk_nla_len(a);
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static const char *tk_enum_name(unsigned char kind, uint64_t v)
+{
+	const char *s;
+
+	switch (kind) {
+	case K_FAMILY:
+		return v == AF_INET ? "inet" : "inet6";
+	case K_STATE:
+		s = tcpkit_tcp_state_name((unsigned int)v);
+		return s ? s : "unknown";
+	case K_TSCLOCK:
+		return v == TCPKIT_TS_CLOCK_US ? "us" : "ms";
+	}
+	return "";
+}
+
+int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
+			    struct tcpkit_field *f)
+{
+	const struct nlattr *nest = img->tb[TCPKIT_A_CONN_AIMD];
+	const struct tk_attr_desc *d;
+	const struct nlattr *a;
+	unsigned int type;
+	size_t off;
+	bool inner;
+
+	for (;;) {
+		off = *cursor;
+		if (off >= img->len)
+			return 0;
+		a = (const struct nlattr *)(img->data + off);
+		type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
+		inner = nest && off > (size_t)((const unsigned char *)nest -
+					       img->data) &&
+			off < (size_t)((const unsigned char *)nest -
+				       img->data) + nest->nla_len;
+		d = inner ? tk_aimd_desc(type) : tk_desc(type);
+		/* step into the nest, over everything else */
+		if (d && d->kind == K_NEST) {
+			*cursor = off + NLA_HDRLEN;
+			continue;
+		}
+		*cursor = off + NLA_ALIGN(a->nla_len);
+		break;
+	}
+
+	memset(f, 0, sizeof(*f));
+	f->type = type;
+	f->nest = inner ? TCPKIT_A_CONN_AIMD : 0;
+	if (!d) {
+		f->kind = TCPKIT_FIELD_UNKNOWN;
+		f->value = tk_nla_len(a);
+		return 1;
+	}
+	f->name = d->name;
+	if (tk_kind_len(d->kind))
+		f->value = tk_get_uint(a);
+	switch (d->kind) {
+	case K_BOOL:
+		f->kind = TCPKIT_FIELD_BOOL;
+		break;
+	case K_STR:
+		f->kind = TCPKIT_FIELD_STRING;
+		f->str = tk_nla_data(a);
+		break;
+	case K_ADDR:
+		f->kind = TCPKIT_FIELD_ADDR;
+		inet_ntop(tk_nla_len(a) == 4 ? AF_INET : AF_INET6,
+			  tk_nla_data(a), f->buf, sizeof(f->buf));
+		f->str = f->buf;
+		break;
+	case K_FAMILY:
+	case K_STATE:
+	case K_TSCLOCK:
+		f->kind = TCPKIT_FIELD_ENUM;
+		f->str = tk_enum_name(d->kind, f->value);
+		break;
+	case K_MILLI:
+		f->kind = TCPKIT_FIELD_MILLI;
+		break;
+	case K_DATA:
+		f->kind = TCPKIT_FIELD_DATA;
+		f->value = tk_nla_len(a);
+		break;
+	default:
+		f->kind = TCPKIT_FIELD_UINT;
+		break;
+	}
+	return 1;
+}

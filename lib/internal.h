@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtcpkit: private declarations shared by the library's files.
+ */
+#ifndef _TCPKIT_INTERNAL_H
+#define _TCPKIT_INTERNAL_H
+
+#include <stdarg.h>
+#include <linux/netlink.h>
+
+#include "libtcpkit.h"
+
+#define TK_ERRLEN	512
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define TK_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+
+struct mnl_socket;
+struct nlmsghdr;
+
+struct tcpkit {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	uint16_t family_id;
+	uint32_t family_version;
+	uint32_t seq;
+	unsigned char *rbuf;		/* receive buffer, grows on demand */
+	size_t rbuf_len;
+	size_t sndbuf;			/* netlink SO_SNDBUF we set last */
+	char errmsg[TK_ERRLEN];
+};
+
+/* error.c: record a failure in @tk (may be NULL) and in the thread. */
+int tk_err(struct tcpkit *tk, int err, const char *fmt, ...) TK_PRINTF(3, 4);
+int tk_errno(struct tcpkit *tk, int err, const char *what);
+void tk_clear_err(struct tcpkit *tk);
+
+/* Called for every family message of a reply; return < 0 to stop. */
+typedef int (*tk_msg_cb)(struct tcpkit *tk, const struct nlmsghdr *nlh,
+			 void *arg);
+
+/* nl.c */
+struct nlmsghdr *tk_msg_start(struct tcpkit *tk, void *buf, uint8_t cmd,
+			      uint16_t flags);
+int tk_request(struct tcpkit *tk, struct nlmsghdr *nlh, tk_msg_cb cb,
+	       void *arg);
+int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
+		   uint16_t type, const struct tcpkit_sockref *ref);
+int tk_put_tuple(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
+		 const struct tcpkit_tuple *t);
+int tk_ensure_sndbuf(struct tcpkit *tk, size_t len);
+
+/* image.c */
+#define TK_IMG_HEADER_ONLY	0x1	/* CONN_GET reply: no data allowed */
+#define TK_IMG_ALLOW_UNKNOWN	0x2	/* fresh from the kernel */
+
+struct tcpkit_image {
+	unsigned char *data;
+	size_t len;
+	uint32_t flags;			/* TCPKIT_IMAGE_F_* */
+	unsigned int family_version;
+	bool header_only;
+	bool lenient;			/* TK_IMG_ALLOW_UNKNOWN */
+	const struct nlattr *tb[TCPKIT_A_CONN_MAX + 1];
+	const struct nlattr *aimd[TCPKIT_A_AIMD_MAX + 1];
+	const struct nlattr *meta[TCPKIT_IMG_A_MAX - TCPKIT_IMG_ATTR_META_BASE
+				  + 1];
+	uint64_t qbytes[2];
+	unsigned int qchunks[2];
+};
+
+/* Takes ownership of @data (malloc'ed) even on failure. */
+struct tcpkit_image *tk_image_new(struct tcpkit *tk, void *data, size_t len,
+				  unsigned int vflags);
+/* Stable name of a TCPKIT_A_CONN_* attribute, NULL if unknown. */
+const char *tk_conn_attr_name(unsigned int type);
+/* Nonzero when the attribute must not be sent to the kernel on restore. */
+bool tk_attr_image_only(const struct nlattr *nla);
+
+/* Attribute helpers without libmnl's 16-bit assumptions. */
+static inline uint16_t tk_nla_type(const struct nlattr *nla)
+{
+	return nla->nla_type & NLA_TYPE_MASK;
+}
+
+static inline const void *tk_nla_data(const struct nlattr *nla)
+{
+	return (const unsigned char *)nla + NLA_HDRLEN;
+}
+
+static inline size_t tk_nla_len(const struct nlattr *nla)
+{
+	return nla->nla_len - NLA_HDRLEN;
+}
+
+#endif /* _TCPKIT_INTERNAL_H */

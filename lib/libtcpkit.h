@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtcpkit: userspace side of the tcpkit generic netlink family.
+ *
+ * Checkpoint an established TCP connection into an image, write and read
+ * image files, restore an image into a fresh socket, freeze/thaw and the
+ * aimd congestion control knobs.
+ *
+ * Conventions:
+ *  - Functions returning int return 0 on success and a negative errno on
+ *    failure (errno is set to the same positive value).  Functions returning
+ *    a pointer return NULL and set errno on failure.
+ *  - After a failure, tcpkit_strerror() gives a one-line description for
+ *    the calling thread: the kernel's extack text when the kernel sent one,
+ *    otherwise a library message, otherwise strerror(errno).
+ *    tcpkit_last_error() gives the same text stored in a handle.
+ *  - A handle is not thread safe: use one per thread.
+ *  - Ports are in host byte order, addresses in network byte order.
+ */
+#ifndef _LIBTCPKIT_H
+#define _LIBTCPKIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <linux/tcpkit.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Library, handle and errors                                              */
+
+/* Version of the library, e.g. "0.1.0". */
+const char *tcpkit_version(void);
+
+struct tcpkit;
+
+/*
+ * Open a generic netlink socket and resolve the "tcpkit" family (the kernel
+ * autoloads the module through its family alias when it can).  Fails with
+ * ENOENT when the family does not exist and EPROTO when the kernel speaks
+ * another TCPKIT_FAMILY_VERSION.
+ *
+ * A handle acts in the network namespace the calling thread was in when
+ * it was opened: tuples are looked up there, and sockets named by fd must
+ * belong to it.  To work in another namespace, setns(2) first, then open.
+ */
+struct tcpkit *tcpkit_open(void);
+void tcpkit_close(struct tcpkit *tk);
+
+/* Text of the last failure of this handle, "" if none. */
+const char *tcpkit_last_error(const struct tcpkit *tk);
+
+/* Text of the last failure of any libtcpkit call in this thread. */
+const char *tcpkit_strerror(void);
+
+/* ---------------------------------------------------------------------- */
+/* Naming a socket                                                         */
+
+/**
+ * struct tcpkit_tuple - an established connection seen from its local end
+ * @family: AF_INET or AF_INET6
+ * @saddr: local address (4 or 16 bytes used, network order)
+ * @daddr: remote address
+ * @sport: local port, host order
+ * @dport: remote port, host order
+ * @ifindex: IPv6 scope id (link-local addresses), 0 otherwise
+ */
+struct tcpkit_tuple {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} saddr, daddr;
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t ifindex;
+};
+
+/**
+ * struct tcpkit_sockref - which socket a command acts on
+ * @fd: a TCP socket of the calling process, or -1 to use @tuple
+ * @tuple: 4-tuple looked up in the caller's network namespace
+ */
+struct tcpkit_sockref {
+	int fd;
+	struct tcpkit_tuple tuple;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Images                                                                  */
+
+/*
+ * An image is the netlink attribute payload of a checkpoint dump
+ * (TCPKIT_A_CONN_* attributes: the header message's attributes followed by
+ * the TCPKIT_A_CONN_SND_DATA / _RCV_DATA chunks) plus image-only metadata
+ * attributes added by the library.  Every image the library hands out has
+ * been validated.
+ *
+ * Attribute type scheme inside an image (nla_type & NLA_TYPE_MASK):
+ *   0x0001-0x0fff  kernel attributes (enum TCPKIT_A_CONN_*)
+ *   0x1000-0x1fff  image metadata (enum TCPKIT_IMG_A_*), never sent to the
+ *                  kernel
+ *   bit 0x2000     TCPKIT_IMG_ATTR_OPTIONAL: a reader that does not know the
+ *                  type skips the attribute (and restore does not send it);
+ *                  an unknown attribute without this bit makes the image
+ *                  invalid.  The bit is stripped before an attribute is sent
+ *                  to the kernel.
+ */
+#define TCPKIT_IMG_ATTR_OPTIONAL	0x2000
+#define TCPKIT_IMG_ATTR_META_BASE	0x1000
+
+/* Image metadata, all written with TCPKIT_IMG_ATTR_OPTIONAL set. */
+enum {
+	TCPKIT_IMG_A_CREATED = TCPKIT_IMG_ATTR_META_BASE + 1,
+					/* u64: unix time of the checkpoint */
+	TCPKIT_IMG_A_HOST,		/* string: nodename (uname -n) */
+	TCPKIT_IMG_A_KERNEL,		/* string: kernel release (uname -r) */
+	TCPKIT_IMG_A_TOOL,		/* string: "libtcpkit <version>" */
+
+	__TCPKIT_IMG_A_MAX,
+	TCPKIT_IMG_A_MAX = (__TCPKIT_IMG_A_MAX - 1)
+};
+
+/*
+ * Image file: a 32-byte header, all fields little-endian, then the payload.
+ *
+ *   0  magic[8]         "TCPKIMG\0"
+ *   8  u16 version      TCPKIT_IMAGE_VERSION
+ *  10  u16 hdr_len      32
+ *  12  u32 flags        TCPKIT_IMAGE_F_*; unknown bits make the file invalid
+ *  16  u32 payload_len  bytes of payload after the header
+ *  20  u32 crc32c       CRC32C (Castagnoli) of the header with this field
+ *                       zeroed, followed by the payload
+ *  24  u16 family_version  TCPKIT_FAMILY_VERSION of the checkpointing kernel
+ *  26  u16 reserved     0
+ *  28  u32 reserved     0
+ *
+ * The payload keeps netlink's host byte order; TCPKIT_IMAGE_F_BIG_ENDIAN
+ * records it and a reader refuses a payload of the other byte order.
+ */
+#define TCPKIT_IMAGE_MAGIC		"TCPKIMG"	/* plus the NUL: 8 bytes */
+#define TCPKIT_IMAGE_VERSION		1
+#define TCPKIT_IMAGE_HDR_LEN		32
+#define TCPKIT_IMAGE_PAYLOAD_MAX	(256U << 20)
+
+#define TCPKIT_IMAGE_F_TS_USEC		0x1	/* TS_CLOCK is microseconds */
+#define TCPKIT_IMAGE_F_BIG_ENDIAN	0x2	/* payload is big-endian */
+#define TCPKIT_IMAGE_F_KNOWN		0x3
+
+struct tcpkit_image;
+
+void tcpkit_image_free(struct tcpkit_image *img);
+
+/*
+ * Build an image from a raw attribute payload (copied).  Validates it:
+ * every attribute well formed, no unknown non-optional attribute, required
+ * attributes present, data chunks 1..TCPKIT_CHUNK_MAX bytes summing to the
+ * declared queue lengths.
+ */
+struct tcpkit_image *tcpkit_image_from_payload(const void *attrs, size_t len);
+
+/* Encode to the file format (header + payload) in a malloc'ed buffer. */
+int tcpkit_image_encode(const struct tcpkit_image *img, void **buf,
+			size_t *len);
+
+/* Decode and validate the file format (header, CRC, then the payload). */
+struct tcpkit_image *tcpkit_image_decode(const void *buf, size_t len);
+
+/*
+ * Write an image file, mode 0600.  A regular (or missing) file is replaced
+ * atomically through a temporary file in the same directory.
+ */
+int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path);
+int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd);
+
+/* Read, check and validate an image file; nothing else is touched. */
+struct tcpkit_image *tcpkit_image_read_file(const char *path);
+struct tcpkit_image *tcpkit_image_read_fd(int fd);
+
+/* The raw attribute payload. */
+const void *tcpkit_image_payload(const struct tcpkit_image *img, size_t *len);
+
+/* TCPKIT_IMAGE_F_* flags the image would be / was written with. */
+uint32_t tcpkit_image_flags(const struct tcpkit_image *img);
+
+/* The CRC32C field the image's file header carries (or would carry). */
+uint32_t tcpkit_image_crc32c(const struct tcpkit_image *img);
+
+/* TCPKIT_FAMILY_VERSION recorded in the file (or of this library). */
+unsigned int tcpkit_image_family_version(const struct tcpkit_image *img);
+
+/* True for an image of TCPKIT_CMD_CONN_GET: state only, no queue data. */
+bool tcpkit_image_header_only(const struct tcpkit_image *img);
+
+/* The connection's tuple (family, addresses, ports, ifindex). */
+int tcpkit_image_tuple(const struct tcpkit_image *img,
+		       struct tcpkit_tuple *tuple);
+
+/*
+ * Scalar attributes by type: TCPKIT_A_CONN_* for the connection,
+ * TCPKIT_IMG_A_* for metadata.  Unsigned values of any width come back as
+ * u64.  Return -ENOENT when absent, -EINVAL for a type of another kind.
+ */
+int tcpkit_image_get_uint(const struct tcpkit_image *img, int type,
+			  uint64_t *val);
+const char *tcpkit_image_get_str(const struct tcpkit_image *img, int type);
+/* Value inside the TCPKIT_A_CONN_AIMD nest: type is TCPKIT_A_AIMD_*. */
+int tcpkit_image_get_aimd(const struct tcpkit_image *img, int type,
+			  uint32_t *val);
+
+/* Queue data: total bytes and number of chunks of one queue. */
+enum tcpkit_queue {
+	TCPKIT_QUEUE_SEND,
+	TCPKIT_QUEUE_RECV,
+};
+
+int tcpkit_image_queue(const struct tcpkit_image *img, enum tcpkit_queue q,
+		       uint64_t *bytes, unsigned int *chunks);
+/* Copy a queue's bytes out (buf of at least the size queue() reports). */
+int tcpkit_image_queue_copy(const struct tcpkit_image *img,
+			    enum tcpkit_queue q, void *buf, size_t len);
+
+/* How a field is rendered. */
+enum tcpkit_field_kind {
+	TCPKIT_FIELD_UINT,	/* @value */
+	TCPKIT_FIELD_BOOL,	/* @value is 0 or 1 */
+	TCPKIT_FIELD_STRING,	/* @str */
+	TCPKIT_FIELD_ADDR,	/* @str: printable address */
+	TCPKIT_FIELD_ENUM,	/* @str: symbolic name; @value: raw number */
+	TCPKIT_FIELD_MILLI,	/* @value in thousandths (aimd parameters) */
+	TCPKIT_FIELD_DATA,	/* one queue chunk: @value bytes */
+	TCPKIT_FIELD_UNKNOWN,	/* optional attribute unknown here: @value len */
+};
+
+/**
+ * struct tcpkit_field - one attribute of an image, ready to print
+ * @name: stable key ("snd_seq", "alpha", "created", ...), also the JSON
+ *        key; NULL for TCPKIT_FIELD_UNKNOWN
+ * @type: attribute type without flag bits
+ * @nest: enclosing attribute type (TCPKIT_A_CONN_AIMD) or 0
+ * @kind: how to render it
+ * @value: numeric value (see @kind)
+ * @str: NUL-terminated text, valid while both @field and the image live
+ * @buf: storage for @str
+ */
+struct tcpkit_field {
+	const char *name;
+	int type;
+	int nest;
+	enum tcpkit_field_kind kind;
+	uint64_t value;
+	const char *str;
+	char buf[64];
+};
+
+/*
+ * Iterate over the image's attributes in payload order, nested values
+ * flattened.  Start with *cursor = 0; returns 1 with @field filled, 0 at
+ * the end.
+ */
+int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
+			    struct tcpkit_field *field);
+
+/* Name of a TCP state ("ESTABLISHED") or NULL. */
+const char *tcpkit_tcp_state_name(unsigned int state);
+
+/* ---------------------------------------------------------------------- */
+/* Connections                                                             */
+
+/* TCPKIT_A_CONN_STOP: silence the original and freeze its tuple. */
+#define TCPKIT_CHECKPOINT_STOP	0x1
+
+/*
+ * Checkpoint the socket into a new image (a TCPKIT_CMD_CONN_CHECKPOINT
+ * dump).  With TCPKIT_CHECKPOINT_STOP the original never sends again and
+ * its tuple stays frozen until a restore or tcpkit_thaw().
+ */
+int tcpkit_checkpoint(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+		      unsigned int flags, struct tcpkit_image **imgp);
+
+/* State of a connection without queue data (TCPKIT_CMD_CONN_GET). */
+int tcpkit_conn_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+		    struct tcpkit_image **imgp);
+
+/* A fresh TCP socket (SOCK_CLOEXEC) of the image's address family. */
+int tcpkit_image_socket(const struct tcpkit_image *img);
+
+/*
+ * Restore an image into @fd, a fresh unconnected TCP socket of the calling
+ * process, in one TCPKIT_CMD_CONN_RESTORE request.  Optional attributes and
+ * metadata are not sent.  On failure the kernel leaves @fd closed (unusable).
+ */
+int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd);
+
+/* Drop the freeze of a tuple in the caller's network namespace. */
+int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple);
+
+/**
+ * struct tcpkit_frozen - one frozen tuple
+ * @tuple: the frozen connection (ifindex unused)
+ * @expires_ms: time left before the freeze lapses
+ * @dropped: segments of the tuple dropped so far
+ */
+struct tcpkit_frozen {
+	struct tcpkit_tuple tuple;
+	uint32_t expires_ms;
+	uint64_t dropped;
+};
+
+/* List the frozen tuples of the caller's netns; free *list with free(). */
+int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
+		       size_t *count);
+
+/* ---------------------------------------------------------------------- */
+/* aimd congestion control                                                 */
+
+#define TCPKIT_AIMD_HAS_ALPHA		0x01
+#define TCPKIT_AIMD_HAS_BETA		0x02
+#define TCPKIT_AIMD_HAS_BETA_ECN	0x04
+#define TCPKIT_AIMD_HAS_CWND		0x08
+#define TCPKIT_AIMD_HAS_SSTHRESH	0x10
+#define TCPKIT_AIMD_HAS_LOSS_CUTS	0x20
+#define TCPKIT_AIMD_HAS_ECN_CUTS	0x40
+
+/**
+ * struct tcpkit_aimd - aimd parameters and per-connection state
+ * @has: TCPKIT_AIMD_HAS_* bits of the fields that are meaningful
+ * @alpha: segments per RTT, thousandths
+ * @beta: fraction of cwnd kept after a loss, thousandths
+ * @beta_ecn: fraction kept after an ECN echo, thousandths, 0 = @beta
+ * @cwnd: congestion window, segments (per connection)
+ * @ssthresh: slow start threshold, segments (per connection)
+ * @loss_cuts: reductions caused by loss (per connection)
+ * @ecn_cuts: reductions caused by ECN (per connection)
+ * @override: parameters were set on the connection itself
+ */
+struct tcpkit_aimd {
+	unsigned int has;
+	uint32_t alpha;
+	uint32_t beta;
+	uint32_t beta_ecn;
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t loss_cuts;
+	uint32_t ecn_cuts;
+	bool override;
+};
+
+/* Global parameters (@ref NULL) or one aimd connection's state. */
+int tcpkit_aimd_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+		    struct tcpkit_aimd *aimd);
+
+/*
+ * Set the parameters flagged in @aimd->has (ALPHA, BETA, BETA_ECN),
+ * globally (@ref NULL) or on one connection.  The kernel sets all three
+ * at once or nothing, so those not flagged are first read back with
+ * tcpkit_aimd_get() (a concurrent change of them in between is lost).
+ * Range checks are the kernel's.
+ */
+int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+		    const struct tcpkit_aimd *aimd);
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                 */
+
+/* CRC32C (Castagnoli), as used by image files: crc = 0 to start. */
+uint32_t tcpkit_crc32c(uint32_t crc, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _LIBTCPKIT_H */

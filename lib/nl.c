@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libtcpkit: generic netlink plumbing. Family resolution, requests with
+ * NLM_F_ACK, multipart dumps and extended ACK (extack) error text.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "internal.h"
+
+#define TK_RBUF_MIN	(64 * 1024)
+
+struct nlmsghdr *tk_msg_start(struct tcpkit *tk, void *buf, uint8_t cmd,
+			      uint16_t flags)
+{
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = tk->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++tk->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = TCPKIT_FAMILY_VERSION;
+	return nlh;
+}
+
+/* libmnl's nest helpers vary in setting NLA_F_NESTED; strict policies need it. */
+static struct nlattr *tk_nest_start(struct nlmsghdr *nlh, size_t buflen,
+				    uint16_t type)
+{
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start_check(nlh, buflen, type);
+	if (nest)
+		nest->nla_type = type | NLA_F_NESTED;
+	return nest;
+}
+
+int tk_put_tuple(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
+		 const struct tcpkit_tuple *t)
+{
+	size_t alen = t->family == AF_INET6 ? 16 : 4;
+	bool ok;
+
+	if (t->family != AF_INET && t->family != AF_INET6)
+		return tk_err(tk, EAFNOSUPPORT,
+			      "address family %d is not AF_INET or AF_INET6",
+			      t->family);
+	ok = mnl_attr_put_u16_check(nlh, buflen, TCPKIT_A_SOCK_FAMILY,
+				    t->family) &&
+	     mnl_attr_put_check(nlh, buflen, TCPKIT_A_SOCK_SADDR, alen,
+				&t->saddr) &&
+	     mnl_attr_put_check(nlh, buflen, TCPKIT_A_SOCK_DADDR, alen,
+				&t->daddr) &&
+	     mnl_attr_put_u16_check(nlh, buflen, TCPKIT_A_SOCK_SPORT,
+				    t->sport) &&
+	     mnl_attr_put_u16_check(nlh, buflen, TCPKIT_A_SOCK_DPORT,
+				    t->dport);
+	if (ok && t->ifindex)
+		ok = mnl_attr_put_u32_check(nlh, buflen, TCPKIT_A_SOCK_IFINDEX,
+					    t->ifindex);
+	return ok ? 0 : tk_err(tk, EMSGSIZE, "request buffer too small");
+}
+
+int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
+		   uint16_t type, const struct tcpkit_sockref *ref)
+{
+	struct nlattr *nest;
+	int ret;
+
+	nest = tk_nest_start(nlh, buflen, type);
+	if (!nest)
+		return tk_err(tk, EMSGSIZE, "request buffer too small");
+	if (ref->fd >= 0) {
+		if (!mnl_attr_put_u32_check(nlh, buflen, TCPKIT_A_SOCK_FD,
+					    ref->fd))
+			return tk_err(tk, EMSGSIZE, "request buffer too small");
+	} else {
+		ret = tk_put_tuple(tk, nlh, buflen, &ref->tuple);
+		if (ret)
+			return ret;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+/* Make the netlink socket's send buffer hold one message of @len bytes. */
+int tk_ensure_sndbuf(struct tcpkit *tk, size_t len)
+{
+	int fd = mnl_socket_get_fd(tk->nl);
+	socklen_t sl = sizeof(int);
+	int cur = 0, val;
+
+	if (len > INT32_MAX / 2 - 65536)
+		return tk_err(tk, EMSGSIZE, "request of %zu bytes is too large",
+			      len);
+	/* netlink_sendmsg() refuses len > sk_sndbuf - 32 */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 &&
+	    (size_t)cur >= len + 64)
+		return 0;
+	/* the kernel doubles the value it is given */
+	val = (int)(len / 2 + 4096);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &val, sizeof(val)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &val, sizeof(val));
+	sl = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl))
+		return tk_errno(tk, errno, "getsockopt(SO_SNDBUF)");
+	if ((size_t)cur < len + 64)
+		return tk_err(tk, EMSGSIZE,
+			      "request of %zu bytes does not fit the netlink send buffer (%d bytes): raise net.core.wmem_max or run with CAP_NET_ADMIN",
+			      len, cur);
+	return 0;
+}
+
+/* Receive one datagram from the kernel into tk->rbuf, growing it. */
+static ssize_t tk_recv(struct tcpkit *tk)
+{
+	int fd = mnl_socket_get_fd(tk->nl);
+	struct sockaddr_nl addr;
+	struct iovec iov;
+	struct msghdr msg;
+	unsigned char *nb;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)
+				return tk_err(tk, ENOBUFS,
+					      "netlink receive buffer overrun: a reply from the kernel was lost");
+			return tk_errno(tk, errno, "netlink recv");
+		}
+		if ((size_t)n > tk->rbuf_len) {
+			nb = realloc(tk->rbuf, n);
+			if (!nb)
+				return tk_errno(tk, ENOMEM, NULL);
+			tk->rbuf = nb;
+			tk->rbuf_len = n;
+		}
+		iov.iov_base = tk->rbuf;
+		iov.iov_len = tk->rbuf_len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &addr;
+		msg.msg_namelen = sizeof(addr);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		n = recvmsg(fd, &msg, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)
+				return tk_err(tk, ENOBUFS,
+					      "netlink receive buffer overrun: a reply from the kernel was lost");
+			return tk_errno(tk, errno, "netlink recvmsg");
+		}
+		if (msg.msg_flags & MSG_TRUNC)
+			return tk_err(tk, EMSGSIZE,
+				      "netlink message truncated");
+		/* only the kernel talks to us */
+		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
+			continue;
+		return n;
+	}
+}
+
+static const char * const tk_sock_names[TCPKIT_A_SOCK_MAX + 1] = {
+	[TCPKIT_A_SOCK_FD]	= "fd",
+	[TCPKIT_A_SOCK_FAMILY]	= "family",
+	[TCPKIT_A_SOCK_SADDR]	= "saddr",
+	[TCPKIT_A_SOCK_DADDR]	= "daddr",
+	[TCPKIT_A_SOCK_SPORT]	= "sport",
+	[TCPKIT_A_SOCK_DPORT]	= "dport",
+	[TCPKIT_A_SOCK_IFINDEX]	= "ifindex",
+};
+
+static const char * const tk_aimd_names[TCPKIT_A_AIMD_MAX + 1] = {
+	[TCPKIT_A_AIMD_SOCK]	= "sock",
+	[TCPKIT_A_AIMD_ALPHA]	= "alpha",
+	[TCPKIT_A_AIMD_BETA]	= "beta",
+	[TCPKIT_A_AIMD_BETA_ECN] = "beta_ecn",
+	[TCPKIT_A_AIMD_CWND]	= "cwnd",
+	[TCPKIT_A_AIMD_SSTHRESH] = "ssthresh",
+	[TCPKIT_A_AIMD_LOSS_CUTS] = "loss_cuts",
+	[TCPKIT_A_AIMD_ECN_CUTS] = "ecn_cuts",
+	[TCPKIT_A_AIMD_OVERRIDE] = "override",
+};
+
+/* Attribute names of a request's top level, by command. */
+static const char *tk_top_name(uint8_t cmd, unsigned int type)
+{
+	if (cmd == TCPKIT_CMD_AIMD_GET || cmd == TCPKIT_CMD_AIMD_SET)
+		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_names[type] : NULL;
+	return tk_conn_attr_name(type);
+}
+
+/* Names for the attributes inside a nest; NULL if not a known nest. */
+static const char *tk_inner_name(uint8_t cmd, unsigned int outer,
+				 unsigned int type)
+{
+	bool aimd_cmd = cmd == TCPKIT_CMD_AIMD_GET || cmd == TCPKIT_CMD_AIMD_SET;
+
+	if ((aimd_cmd && outer == TCPKIT_A_AIMD_SOCK) ||
+	    (!aimd_cmd && outer == TCPKIT_A_CONN_SOCK))
+		return type <= TCPKIT_A_SOCK_MAX ? tk_sock_names[type] : NULL;
+	if (!aimd_cmd && outer == TCPKIT_A_CONN_AIMD)
+		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_names[type] : NULL;
+	return NULL;
+}
+
+/*
+ * Name of the request's attribute at byte offset @offs (as extack reports
+ * it): "alpha", "sock/fd".  With @missing, the name of type @miss inside
+ * the nest at @offs, or at the top level when @offs is 0.
+ */
+static void tk_attr_path(const struct nlmsghdr *req, uint32_t offs,
+			 bool missing, uint32_t miss, char *buf, size_t len)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(req);
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN, in, end;
+	const struct nlattr *a, *c;
+	const char *outer, *name;
+	unsigned int t;
+
+	snprintf(buf, len, "attribute %u", missing ? miss : 0);
+	if (missing && !offs) {
+		name = tk_top_name(genl->cmd, miss);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		return;
+	}
+	while (off + NLA_HDRLEN <= req->nlmsg_len) {
+		a = (const struct nlattr *)((const char *)req + off);
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > req->nlmsg_len)
+			return;
+		t = tk_nla_type(a);
+		outer = tk_top_name(genl->cmd, t);
+		end = off + a->nla_len;
+		if (offs == off && !missing) {
+			if (outer)
+				snprintf(buf, len, "%s", outer);
+			else
+				snprintf(buf, len, "attribute %u", t);
+			return;
+		}
+		if (offs == off && missing) {
+			name = tk_inner_name(genl->cmd, t, miss);
+			snprintf(buf, len, "%s/%s", outer ? outer : "?",
+				 name ? name : "?");
+			return;
+		}
+		for (in = off + NLA_HDRLEN; offs > off && offs < end &&
+		     in + NLA_HDRLEN <= end; in += NLA_ALIGN(c->nla_len)) {
+			c = (const struct nlattr *)((const char *)req + in);
+			if (c->nla_len < NLA_HDRLEN)
+				return;
+			if (in != offs)
+				continue;
+			name = tk_inner_name(genl->cmd, t, tk_nla_type(c));
+			snprintf(buf, len, "%s/%s", outer ? outer : "?",
+				 name ? name : "?");
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/*
+ * Error text from the TLVs after an NLMSG_ERROR or NLMSG_DONE payload:
+ * the extack message and the attribute it is about, or strerror.
+ */
+static int tk_set_nl_error(struct tcpkit *tk, int err, const void *tlv,
+			   size_t tlvlen, const struct nlmsghdr *req)
+{
+	uint32_t offs = 0, miss = 0, miss_nest = 0;
+	bool has_offs = false, has_miss = false;
+	const char *msg = NULL;
+	const struct nlattr *a;
+	char what[64];
+	size_t off = 0;
+
+	while (tlv && tlvlen - off >= NLA_HDRLEN) {
+		a = (const struct nlattr *)((const char *)tlv + off);
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > tlvlen - off)
+			break;
+		switch (tk_nla_type(a)) {
+		case NLMSGERR_ATTR_MSG:
+			if (tk_nla_len(a) &&
+			    memchr(tk_nla_data(a), '\0', tk_nla_len(a)))
+				msg = tk_nla_data(a);
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (tk_nla_len(a) == 4) {
+				memcpy(&offs, tk_nla_data(a), 4);
+				has_offs = true;
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (tk_nla_len(a) == 4) {
+				memcpy(&miss, tk_nla_data(a), 4);
+				has_miss = true;
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			if (tk_nla_len(a) == 4)
+				memcpy(&miss_nest, tk_nla_data(a), 4);
+			break;
+		}
+		off += NLA_ALIGN(a->nla_len);
+		if (off > tlvlen)
+			break;
+	}
+	if (msg && !*msg)
+		msg = NULL;
+	if (!msg)
+		msg = strerror(err);
+
+	if (has_miss && req) {
+		tk_attr_path(req, miss_nest, true, miss, what, sizeof(what));
+		return tk_err(tk, err, "%s: missing %s", msg, what);
+	}
+	/* only offsets inside the request name one of its attributes */
+	if (has_offs && req && offs >= NLMSG_HDRLEN + GENL_HDRLEN &&
+	    offs + NLA_HDRLEN <= req->nlmsg_len) {
+		tk_attr_path(req, offs, false, 0, what, sizeof(what));
+		return tk_err(tk, err, "%s (%s)", msg, what);
+	}
+	return tk_err(tk, err, "%s", msg);
+}
+
+static int tk_parse_error(struct tcpkit *tk, const struct nlmsghdr *nlh,
+			  const struct nlmsghdr *req)
+{
+	size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+	const struct nlmsgerr *e;
+	size_t off;
+
+	if (plen < sizeof(*e))
+		return tk_err(tk, EPROTO, "short netlink error message");
+	e = mnl_nlmsg_get_payload(nlh);
+	if (e->error == 0)
+		return 0;
+	if (e->error > 0 || e->error < -4095)
+		return tk_err(tk, EPROTO, "bad netlink error code %d",
+			      e->error);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return tk_set_nl_error(tk, -e->error, NULL, 0, req);
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return tk_set_nl_error(tk, -e->error, NULL, 0, req);
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	if (off > plen)
+		return tk_set_nl_error(tk, -e->error, NULL, 0, req);
+	return tk_set_nl_error(tk, -e->error,
+			       (const char *)e + off, plen - off, req);
+}
+
+static int tk_parse_done(struct tcpkit *tk, const struct nlmsghdr *nlh,
+			 const struct nlmsghdr *req)
+{
+	size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+	const char *p = mnl_nlmsg_get_payload(nlh);
+	int err;
+
+	if (plen < sizeof(int))
+		return 0;
+	memcpy(&err, p, sizeof(int));
+	if (err == 0)
+		return 0;
+	if (err > 0 || err < -4095)
+		return tk_err(tk, EPROTO, "bad netlink dump status %d", err);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return tk_set_nl_error(tk, -err, NULL, 0, req);
+	return tk_set_nl_error(tk, -err, p + NLMSG_ALIGN(sizeof(int)),
+			       plen - NLMSG_ALIGN(sizeof(int)), req);
+}
+
+/*
+ * Send @req and process its replies until the final ACK (NLMSG_ERROR) or,
+ * for a dump, NLMSG_DONE.  @cb sees every message of the request's type;
+ * after a callback failure the rest of the reply is drained and ignored so
+ * the socket stays in step.
+ */
+int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
+	       void *arg)
+{
+	uint16_t rtype = req->nlmsg_type;
+	uint32_t seq = req->nlmsg_seq;
+	const struct nlmsghdr *nlh;
+	int ret = 0, len;
+	ssize_t n;
+
+	tk_clear_err(tk);
+	if (req->nlmsg_len > 16384) {
+		ret = tk_ensure_sndbuf(tk, req->nlmsg_len);
+		if (ret)
+			return ret;
+	}
+	for (;;) {
+		n = mnl_socket_sendto(tk->nl, req, req->nlmsg_len);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		return tk_errno(tk, errno, "netlink send");
+	}
+	if ((size_t)n != req->nlmsg_len)
+		return tk_err(tk, EIO, "netlink send: short write");
+
+	for (;;) {
+		n = tk_recv(tk);
+		if (n < 0)
+			return (int)n;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)tk->rbuf;
+		     mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq ||
+			    nlh->nlmsg_pid != tk->portid)
+				continue;	/* stale reply */
+			switch (nlh->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_OVERRUN:
+				return tk_err(tk, ENOBUFS,
+					      "netlink overrun: reply lost");
+			case NLMSG_ERROR:
+				/* a callback failure is the better story */
+				return ret ? ret : tk_parse_error(tk, nlh, req);
+			case NLMSG_DONE:
+				return ret ? ret : tk_parse_done(tk, nlh, req);
+			}
+			if (nlh->nlmsg_type != rtype || ret || !cb)
+				continue;
+			ret = cb(tk, nlh, arg);
+			if (ret > 0)
+				ret = 0;
+		}
+		if (len)
+			return tk_err(tk, EPROTO,
+				      "malformed netlink message from the kernel");
+		/* a do request without NLM_F_ACK ends with its reply */
+		if (!(req->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP)))
+			return ret;
+	}
+}
+
+static int tk_family_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
+			void *arg)
+{
+	const struct nlattr *a;
+	bool *found = arg;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+				return tk_err(tk, EPROTO, "bad CTRL_ATTR_FAMILY_ID");
+			tk->family_id = mnl_attr_get_u16(a);
+			*found = true;
+			break;
+		case CTRL_ATTR_VERSION:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return tk_err(tk, EPROTO, "bad CTRL_ATTR_VERSION");
+			tk->family_version = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int tk_resolve_family(struct tcpkit *tk)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+	bool found = false;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++tk->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, TCPKIT_FAMILY_NAME);
+
+	ret = tk_request(tk, nlh, tk_family_cb, &found);
+	if (ret == -ENOENT || (!ret && !found))
+		return tk_err(tk, ENOENT,
+			      "generic netlink family \"%s\" not found: is the tcpkit module loaded (modprobe tcpkit)?",
+			      TCPKIT_FAMILY_NAME);
+	if (ret)
+		return ret;
+	if (tk->family_version != TCPKIT_FAMILY_VERSION)
+		return tk_err(tk, EPROTO,
+			      "kernel speaks tcpkit family version %u, this library version %u",
+			      tk->family_version, TCPKIT_FAMILY_VERSION);
+	return 0;
+}
+
+struct tcpkit *tcpkit_open(void)
+{
+	struct tcpkit *tk;
+	int one = 1;
+	int ret;
+
+	tk = calloc(1, sizeof(*tk));
+	if (!tk) {
+		tk_errno(NULL, ENOMEM, NULL);
+		return NULL;
+	}
+	tk->rbuf_len = TK_RBUF_MIN;
+	tk->rbuf = malloc(tk->rbuf_len);
+	if (!tk->rbuf) {
+		ret = tk_errno(NULL, ENOMEM, NULL);
+		goto err;
+	}
+	tk->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!tk->nl) {
+		ret = tk_errno(NULL, errno, "netlink socket");
+		goto err;
+	}
+	if (mnl_socket_bind(tk->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = tk_errno(NULL, errno, "netlink bind");
+		goto err;
+	}
+	tk->portid = mnl_socket_get_portid(tk->nl);
+	/* extack text; no echo of (possibly megabytes of) request in errors */
+	mnl_socket_setsockopt(tk->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(tk->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	tk->seq = (uint32_t)getpid() << 16;
+
+	ret = tk_resolve_family(tk);
+	if (ret)
+		goto err;
+	tk_clear_err(tk);
+	return tk;
+err:
+	tcpkit_close(tk);
+	errno = -ret;
+	return NULL;
+}
+
+void tcpkit_close(struct tcpkit *tk)
+{
+	int saved = errno;
+
+	if (!tk)
+		return;
+	if (tk->nl)
+		mnl_socket_close(tk->nl);
+	free(tk->rbuf);
+	free(tk);
+	errno = saved;
+}
