@@ -28,7 +28,8 @@ BINARIES="kmod ip tc ss nstat iperf3 tcpdump ethtool"
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,root,etc,opt/tcpkit}
-ln -s ../run "$root/var" 2>/dev/null || { mkdir -p "$root/var"; ln -s ../run "$root/var/run"; }
+mkdir -p "$root/var"
+ln -s ../run "$root/var/run"
 
 cp /bin/busybox "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conn_bad: every kind of bad request the tcpkit family must refuse, each
+ * with an errno and an extack message, the connection untouched and (for
+ * restores of a bad image) the target socket left closed and unusable.
+ *
+ * A private netns with a loopback pair A (checkpointed) - B (peer). The
+ * image tests start from a good checkpoint of A and break one thing.
+ */
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+#include "conn_lib.h"
+#include "kselftest_harness.h"
+
+#define TMO	20000
+
+FIXTURE(bad) {
+	struct tk tk;
+	struct img im;
+	int a, b, t;
+};
+
+FIXTURE_SETUP(bad)
+{
+	int err;
+
+	memset(self, 0, sizeof(*self));
+	self->a = self->b = self->t = -1;
+	ASSERT_EQ(0, netns_private());
+	err = tk_open(&self->tk);
+	if (err == -ENOENT)
+		SKIP(return, "tcpkit family not available (module not loaded?)");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &self->a, &self->b));
+	self->t = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, self->t);
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	if (self->t >= 0)
+		close(self->t);
+	if (self->b >= 0)
+		close(self->b);
+	if (self->a >= 0)
+		close(self->a);
+	img_free(&self->im);
+	tk_close(&self->tk);
+}
+
+/* The pair still carries bytes both ways: nothing was done to it. */
+static void pair_works(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(bad) *self)
+{
+	uint64_t w = 0, r = 0;
+
+	ASSERT_EQ(1000, stream_write(self->a, 1, &w, 1000, false));
+	ASSERT_EQ(0, stream_read(self->b, 1, &r, 1000, TMO));
+	w = r = 0;
+	ASSERT_EQ(1000, stream_write(self->b, 2, &w, 1000, false));
+	ASSERT_EQ(0, stream_read(self->a, 2, &r, 1000, TMO));
+}
+
+/* A refused restore leaves the target closed and refusing every use. */
+static void target_dead(struct __test_metadata *_metadata, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_loopback(AF_INET, &ss, 9);
+	struct tcp_info ti;
+
+	len = sizeof(ti);
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(7, ti.tcpi_state);	/* TCP_CLOSE */
+	len = sa_loopback(AF_INET, &ss, 9);
+	EXPECT_NE(0, connect(fd, (void *)&ss, len));
+	EXPECT_NE(0, listen(fd, 1));
+	EXPECT_GT(0, send(fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+static void good_image(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(bad) *self)
+{
+	uint64_t w = 0;
+
+	ASSERT_EQ(3000, stream_write(self->b, 2, &w, 3000, false));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 3000, TMO));
+	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false,
+				   &self->im)) TH_LOG("%s", self->tk.msg);
+	ASSERT_EQ(3000U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+}
+
+/*
+ * Restore the (broken) image into the fresh target: must fail with @err.
+ * Errors the attribute policy catches never reach tcpkit, so the target is
+ * left as it was (fresh, closed); errors tcpkit's own checks find leave it
+ * unusable.
+ */
+static void restore_fails(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(bad) *self, int err, bool policy,
+			  const char *what)
+{
+	int ret = tk_restore(&self->tk, self->t, &self->im);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	EXPECT_EQ(err, ret) TH_LOG("%s: got %d (%s)", what, ret, self->tk.msg);
+	EXPECT_NE(0, self->tk.msg[0]) TH_LOG("%s: no extack message", what);
+	TH_LOG("%s: %d \"%s\"", what, ret, self->tk.msg);
+	if (policy) {
+		ASSERT_EQ(0, getsockopt(self->t, SOL_TCP, TCP_INFO, &ti, &len));
+		EXPECT_EQ(7, ti.tcpi_state);	/* TCP_CLOSE, untouched */
+	} else {
+		target_dead(_metadata, self->t);
+	}
+	pair_works(_metadata, self);
+}
+
+static void checkpoint_fails(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(bad) *self, int fd, int err,
+			     const char *what)
+{
+	int ret = tk_checkpoint(&self->tk, fd, NULL, NULL, false, &self->im);
+
+	EXPECT_EQ(err, ret) TH_LOG("%s: got %d (%s)", what, ret, self->tk.msg);
+	EXPECT_NE(0, self->tk.msg[0]) TH_LOG("%s: no extack message", what);
+	TH_LOG("%s: %d \"%s\"", what, ret, self->tk.msg);
+	ret = tk_checkpoint(&self->tk, fd, NULL, NULL, true, &self->im);
+	EXPECT_EQ(err, ret) TH_LOG("%s (get): got %d (%s)", what, ret,
+				   self->tk.msg);
+	EXPECT_NE(0, self->tk.msg[0]);
+}
+
+TEST_F(bad, checkpoint_not_tcp)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+
+	checkpoint_fails(_metadata, self, u, -EPROTONOSUPPORT, "UDP socket");
+	close(u);
+	u = open("/dev/null", O_RDONLY);
+	checkpoint_fails(_metadata, self, u, -ENOTSOCK, "not a socket");
+	close(u);
+	checkpoint_fails(_metadata, self, 987, -EBADF, "no such fd");
+}
+
+TEST_F(bad, checkpoint_listening)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_loopback(AF_INET, &ss, 0);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_EQ(0, bind(l, (void *)&ss, len));
+	ASSERT_EQ(0, listen(l, 1));
+	checkpoint_fails(_metadata, self, l, -EOPNOTSUPP, "listening");
+	close(l);
+}
+
+TEST_F(bad, checkpoint_unconnected)
+{
+	checkpoint_fails(_metadata, self, self->t, -ENOTCONN, "unconnected");
+}
+
+TEST_F(bad, checkpoint_no_such_tuple)
+{
+	struct sockaddr_storage sa, da;
+	int ret;
+
+	sa_loopback(AF_INET, &sa, 1111);
+	sa_loopback(AF_INET, &da, 2222);
+	ret = tk_checkpoint(&self->tk, -1, &sa, &da, false, &self->im);
+	EXPECT_EQ(-ENOENT, ret);
+	EXPECT_NE(0, self->tk.msg[0]);
+	TH_LOG("%d \"%s\"", ret, self->tk.msg);
+}
+
+static int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~(1U << CAP_NET_ADMIN);
+	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+TEST_F(bad, no_cap_net_admin)
+{
+	struct img im = {};
+	int ret;
+
+	good_image(_metadata, self);
+	ASSERT_EQ(0, drop_net_admin());
+	ret = tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &im);
+	EXPECT_EQ(-EPERM, ret);
+	ret = tk_checkpoint(&self->tk, self->a, NULL, NULL, true, &im);
+	EXPECT_EQ(-EPERM, ret);
+	ret = tk_restore(&self->tk, self->t, &self->im);
+	EXPECT_EQ(-EPERM, ret);
+	img_free(&im);
+	pair_works(_metadata, self);
+}
+
+TEST_F(bad, other_netns)
+{
+	struct sockaddr_storage sa, da;
+	socklen_t len = sizeof(sa);
+	int ret;
+
+	ASSERT_EQ(0, getsockname(self->a, (void *)&sa, &len));
+	len = sizeof(da);
+	ASSERT_EQ(0, getpeername(self->a, (void *)&da, &len));
+	/* A stays in the old netns; the request comes from a new one. */
+	tk_close(&self->tk);
+	ASSERT_EQ(0, netns_private());
+	ASSERT_EQ(0, tk_open(&self->tk));
+	ret = tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &self->im);
+	EXPECT_EQ(-EXDEV, ret) TH_LOG("by fd: %s", self->tk.msg);
+	EXPECT_NE(0, self->tk.msg[0]);
+	ret = tk_checkpoint(&self->tk, -1, &sa, &da, false, &self->im);
+	EXPECT_EQ(-ENOENT, ret) TH_LOG("by tuple: %s", self->tk.msg);
+	/* Nor can a socket of another netns be a restore target. */
+	ret = tk_restore(&self->tk, self->t, &self->im);
+	EXPECT_EQ(-EXDEV, ret) TH_LOG("restore target: %s", self->tk.msg);
+	pair_works(_metadata, self);
+}
+
+TEST_F(bad, restore_onto_connected)
+{
+	good_image(_metadata, self);
+	EXPECT_EQ(-EISCONN, tk_restore(&self->tk, self->b, &self->im));
+	EXPECT_NE(0, self->tk.msg[0]);
+	TH_LOG("\"%s\"", self->tk.msg);
+	/* Refused without touching it: B still works. */
+	pair_works(_metadata, self);
+}
+
+TEST_F(bad, restore_family_mismatch)
+{
+	good_image(_metadata, self);
+	close(self->t);
+	self->t = socket(AF_INET6, SOCK_STREAM, 0);
+	ASSERT_EQ(-EAFNOSUPPORT, tk_restore(&self->tk, self->t, &self->im));
+	EXPECT_NE(0, self->tk.msg[0]);
+}
+
+TEST_F(bad, wscale_15)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_SND_WSCALE, 15);
+	restore_fails(_metadata, self, -ERANGE, true, "wscale 15");
+}
+
+TEST_F(bad, mss_0)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_MSS, 0);
+	restore_fails(_metadata, self, -ERANGE, true, "mss 0");
+}
+
+TEST_F(bad, mss_70000)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_MSS, 70000);
+	restore_fails(_metadata, self, -ERANGE, true, "mss 70000");
+}
+
+TEST_F(bad, max_window_below_snd_wnd)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_MAX_WINDOW,
+		img_u32(&self->im, TCPKIT_A_CONN_SND_WND) - 1);
+	restore_fails(_metadata, self, -EINVAL, false, "max_window < snd_wnd");
+}
+
+TEST_F(bad, snd_wl1_beyond_window)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_SND_WL1,
+		img_u32(&self->im, TCPKIT_A_CONN_RCV_SEQ) +
+		img_u32(&self->im, TCPKIT_A_CONN_RCV_WND) + 1);
+	restore_fails(_metadata, self, -EINVAL, false, "snd_wl1 > rcv_nxt + rcv_wnd");
+}
+
+TEST_F(bad, rcv_wup_beyond_rcv_nxt)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_RCV_WUP,
+		img_u32(&self->im, TCPKIT_A_CONN_RCV_SEQ) + 1);
+	restore_fails(_metadata, self, -EINVAL, false, "rcv_wup > rcv_nxt");
+}
+
+TEST_F(bad, rcv_qlen_vs_data)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_RCV_QLEN, 2999);
+	restore_fails(_metadata, self, -EINVAL, false, "rcv_qlen != data");
+}
+
+TEST_F(bad, snd_qlen_vs_data)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_SND_QLEN, 10);
+	img_set(&self->im, TCPKIT_A_CONN_UNSENT_LEN, 0);
+	restore_fails(_metadata, self, -EINVAL, false, "snd_qlen != data");
+}
+
+TEST_F(bad, unsent_above_snd_qlen)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_UNSENT_LEN, 1);
+	restore_fails(_metadata, self, -EINVAL, false, "unsent > snd_qlen");
+}
+
+TEST_F(bad, zero_length_chunk)
+{
+	struct nlattr a = { .nla_len = 4, .nla_type = TCPKIT_A_CONN_RCV_DATA };
+
+	good_image(_metadata, self);
+	ASSERT_EQ(0, img_add(&self->im, &a));
+	restore_fails(_metadata, self, -ERANGE, true, "zero-length chunk");
+}
+
+TEST_F(bad, oversized_chunk)
+{
+	static unsigned char big[4 + TCPKIT_CHUNK_MAX + 4];
+	struct nlattr *a = (struct nlattr *)big;
+
+	good_image(_metadata, self);
+	a->nla_len = sizeof(big);
+	a->nla_type = TCPKIT_A_CONN_RCV_DATA;
+	ASSERT_EQ(0, img_add(&self->im, a));
+	img_set(&self->im, TCPKIT_A_CONN_RCV_QLEN, 3000 + TCPKIT_CHUNK_MAX + 4);
+	restore_fails(_metadata, self, -ERANGE, true, "chunk above TCPKIT_CHUNK_MAX");
+}
+
+TEST_F(bad, unknown_attribute)
+{
+	struct { struct nlattr a; uint32_t v; } x = {
+		{ .nla_len = 8, .nla_type = TCPKIT_A_CONN_MAX + 1 }, 0 };
+
+	good_image(_metadata, self);
+	ASSERT_EQ(0, img_add(&self->im, &x.a));
+	restore_fails(_metadata, self, -EINVAL, true, "unknown attribute");
+}
+
+TEST_F(bad, missing_attribute)
+{
+	good_image(_metadata, self);
+	img_del(&self->im, TCPKIT_A_CONN_SND_SEQ);
+	restore_fails(_metadata, self, -EINVAL, false, "no snd-seq");
+}
+
+TEST_F(bad, state_fin_wait1)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_STATE, 4);
+	restore_fails(_metadata, self, -EOPNOTSUPP, false, "FIN_WAIT1 image");
+}
+
+TEST_F(bad, stop_in_restore)
+{
+	struct nlattr a = { .nla_len = 4, .nla_type = TCPKIT_A_CONN_STOP };
+
+	good_image(_metadata, self);
+	ASSERT_EQ(0, img_add(&self->im, &a));
+	restore_fails(_metadata, self, -EINVAL, true, "stop flag in restore");
+}
+
+TEST_F(bad, unknown_cc)
+{
+	struct nlattr *a;
+
+	good_image(_metadata, self);
+	a = img_find(&self->im, TCPKIT_A_CONN_CC);
+	ASSERT_NE(NULL, a);
+	memset(mnl_attr_get_payload(a), 0, mnl_attr_get_payload_len(a));
+	memcpy(mnl_attr_get_payload(a), "xyzw", 4);
+	restore_fails(_metadata, self, -ENOENT, false, "unknown cc");
+}
+
+TEST_F(bad, usec_timestamps)
+{
+	struct utsname u;
+	int ret;
+
+	ASSERT_EQ(0, uname(&u));
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_TS_CLOCK, TCPKIT_TS_CLOCK_US);
+	if (!strncmp(u.release, "6.1.", 4)) {
+		restore_fails(_metadata, self, -EOPNOTSUPP, false, "usec ts on 6.1");
+		return;
+	}
+	/* Newer kernels run a usec clock: the image is fine there. */
+	ASSERT_EQ(0, kill_silently(self->a));
+	self->a = -1;
+	ret = tk_restore(&self->tk, self->t, &self->im);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->tk.msg);
+}
+
+TEST_F(bad, restore_by_tuple)
+{
+	unsigned char buf[4096];
+	struct sockaddr_storage sa, da;
+	struct nlmsghdr *nlh;
+
+	sa_loopback(AF_INET, &sa, 1);
+	sa_loopback(AF_INET, &da, 2);
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_RESTORE, NLM_F_ACK);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, -1, &sa, &da);
+	EXPECT_EQ(-EINVAL, tk_xfer(&self->tk, nlh, NULL, NULL));
+	EXPECT_NE(0, self->tk.msg[0]);
+	TH_LOG("\"%s\"", self->tk.msg);
+}
+
+TEST_F(bad, fd_and_tuple)
+{
+	unsigned char buf[4096];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_GET, NLM_F_ACK);
+	nest = mnl_attr_nest_start(nlh, TCPKIT_A_CONN_SOCK);
+	mnl_attr_put_u32(nlh, TCPKIT_A_SOCK_FD, self->a);
+	mnl_attr_put_u16(nlh, TCPKIT_A_SOCK_SPORT, 1);
+	mnl_attr_nest_end(nlh, nest);
+	EXPECT_EQ(-EINVAL, tk_xfer(&self->tk, nlh, NULL, NULL));
+	EXPECT_NE(0, self->tk.msg[0]);
+	TH_LOG("\"%s\"", self->tk.msg);
+}
+
+TEST_HARNESS_MAIN

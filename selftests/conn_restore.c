@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conn_restore: checkpoint a TCP connection through the tcpkit family,
+ * make the original vanish without a FIN or RST, restore the image into a
+ * fresh socket and check that both byte streams continue exactly, with no
+ * RST seen in the netns. IPv4 and IPv6 over loopback in a private netns.
+ *
+ *   A (server side, checkpointed)  <---- loopback ---->  B (peer)
+ *   A is replaced by C, restored from A's image; B never notices.
+ *
+ * Stream 1 flows A/C -> B, stream 2 flows B -> A/C (see conn_lib.h).
+ */
+#include <stdarg.h>
+
+#include "conn_lib.h"
+#include "kselftest_harness.h"
+
+#define TMO	20000	/* ms: TCG guests are slow and RTOs are whole seconds */
+
+FIXTURE(conn) {
+	struct tk tk;
+	struct img im;
+	int a, b, c;
+	uint64_t a_sent, b_sent;	/* stream bytes written by A, by B */
+	uint64_t a_read, b_read;	/* stream bytes read by A, by B */
+	long rsts;		/* Tcp OutRsts of the netns at the start */
+};
+
+FIXTURE_VARIANT(conn) {
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(conn, ipv4) {
+	.family = AF_INET,
+};
+
+FIXTURE_VARIANT_ADD(conn, ipv6) {
+	.family = AF_INET6,
+};
+
+FIXTURE_SETUP(conn)
+{
+	int err;
+
+	memset(self, 0, sizeof(*self));
+	self->a = self->b = self->c = -1;
+	ASSERT_EQ(0, netns_private());
+	err = tk_open(&self->tk);
+	if (err == -ENOENT)
+		SKIP(return, "tcpkit family not available (module not loaded?)");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, tcp_pair(variant->family, &self->a, &self->b));
+	self->rsts = tcp_mib("OutRsts");
+}
+
+FIXTURE_TEARDOWN(conn)
+{
+	if (self->c >= 0)
+		close(self->c);
+	if (self->b >= 0)
+		close(self->b);
+	if (self->a >= 0)
+		close(self->a);
+	img_free(&self->im);
+	tk_close(&self->tk);
+}
+
+/*
+ * Checkpoint A by fd, check the image against what A's ioctls say. With
+ * @stop, A is silenced under the same lock: needed when B may still send,
+ * or bytes A acknowledges after the checkpoint would be lost.
+ */
+static void checkpoint_a_stop(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(conn) *self, bool stop)
+{
+	uint32_t inq = sock_ioctl(self->a, SIOCINQ);
+	uint32_t outq = sock_ioctl(self->a, SIOCOUTQ);
+	uint32_t rq, sq;
+	int err;
+
+	if (stop)
+		err = tk_checkpoint_stop(&self->tk, self->a, &self->im);
+	else
+		err = tk_checkpoint(&self->tk, self->a, NULL, NULL, false,
+				    &self->im);
+	ASSERT_EQ(0, err) TH_LOG("checkpoint: %s", self->tk.msg);
+	ASSERT_LE(1U, self->im.msgs);
+	EXPECT_EQ(TK_ESTABLISHED, img_u32(&self->im, TCPKIT_A_CONN_STATE));
+	/* A reads and writes nothing meanwhile, but a window update of B's
+	 * may still bring bytes in, or an ACK take some out.
+	 */
+	rq = img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN);
+	sq = img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN);
+	EXPECT_LE(inq, rq);
+	EXPECT_GE(outq, sq);
+	if (!stop) {
+		EXPECT_GE((uint32_t)sock_ioctl(self->a, SIOCINQ), rq);
+		EXPECT_LE((uint32_t)sock_ioctl(self->a, SIOCOUTQ), sq);
+	}
+	ASSERT_EQ((uint64_t)img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN),
+		  img_data_len(&self->im, TCPKIT_A_CONN_SND_DATA));
+	ASSERT_EQ((uint64_t)img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN),
+		  img_data_len(&self->im, TCPKIT_A_CONN_RCV_DATA));
+	TH_LOG("image: %zu bytes in %u messages, snd %u (unsent %u), rcv %u",
+	       self->im.len, self->im.msgs,
+	       img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN),
+	       img_u32(&self->im, TCPKIT_A_CONN_UNSENT_LEN),
+	       img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+}
+
+static void checkpoint_a(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(conn) *self)
+{
+	checkpoint_a_stop(_metadata, self, false);
+}
+
+/* A vanishes silently (if stop did not do that), C takes its place. */
+static void replace_a(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(conn) *self, int family)
+{
+	int err;
+
+	ASSERT_EQ(0, kill_silently(self->a));
+	self->a = -1;
+	self->c = socket(family, SOCK_STREAM, 0);
+	ASSERT_LE(0, self->c);
+	err = tk_restore(&self->tk, self->c, &self->im);
+	ASSERT_EQ(0, err) TH_LOG("restore: %s", self->tk.msg);
+}
+
+/*
+ * No RST left this netns (both ends live here, so that is every RST either
+ * end could have seen) and B's connection is in @state.
+ */
+static void no_reset(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(conn) *self, unsigned int state)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+	ASSERT_EQ(0, getsockopt(self->b, SOL_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(state, (unsigned int)ti.tcpi_state);
+}
+
+/*
+ * Everything A had queued arrives, then both directions carry @more bytes
+ * each, byte-exact, and the netns sent no RST.
+ */
+static void check_streams(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(conn) *self, size_t more)
+{
+	int err;
+
+	err = stream_read(self->c, 2, &self->a_read,
+			  self->b_sent - self->a_read, TMO);
+	ASSERT_EQ(0, err) TH_LOG("C reading what B sent before: offset %llu",
+				 (unsigned long long)self->a_read);
+	err = stream_read(self->b, 1, &self->b_read,
+			  self->a_sent - self->b_read, TMO);
+	ASSERT_EQ(0, err) TH_LOG("B reading what A queued: offset %llu",
+				 (unsigned long long)self->b_read);
+
+	ASSERT_EQ((long)more, stream_write(self->c, 1, &self->a_sent, more,
+					   false));
+	ASSERT_EQ(0, stream_read(self->b, 1, &self->b_read, more, TMO));
+	ASSERT_EQ((long)more, stream_write(self->b, 2, &self->b_sent, more,
+					   false));
+	ASSERT_EQ(0, stream_read(self->c, 2, &self->a_read, more, TMO));
+
+	no_reset(_metadata, self, TK_ESTABLISHED);
+}
+
+TEST_F(conn, idle)
+{
+	checkpoint_a(_metadata, self);
+	EXPECT_EQ(0U, img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN));
+	EXPECT_EQ(0U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, recv_queue)
+{
+	/* B sends; A reads a little and leaves the rest queued. */
+	ASSERT_EQ(60000, stream_write(self->b, 2, &self->b_sent, 60000, false));
+	ASSERT_EQ(0, stream_read(self->a, 2, &self->a_read, 1234, TMO));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 60000 - 1234, TMO));
+	checkpoint_a(_metadata, self);
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, send_queue_zero_window)
+{
+	long n;
+
+	/* B never reads: its window closes, A's queue fills to EAGAIN. */
+	n = stream_write(self->a, 1, &self->a_sent, 64 << 20, true);
+	ASSERT_LT(0, n);
+	wait_stable(self->a, SIOCOUTQ, 300);
+	checkpoint_a(_metadata, self);
+	EXPECT_LT(0U, img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN));
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, both_queues_full)
+{
+	ASSERT_LT(0, stream_write(self->b, 2, &self->b_sent, 64 << 20, true));
+	ASSERT_LT(0, stream_write(self->a, 1, &self->a_sent, 64 << 20, true));
+	wait_stable(self->a, SIOCOUTQ, 300);
+	wait_stable(self->a, SIOCINQ, 300);
+	/* B's queue is full too: it sends whenever A's window opens. */
+	checkpoint_a_stop(_metadata, self, true);
+	EXPECT_LT(0U, img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN));
+	EXPECT_LT(0U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+	/* B's own unsent bytes follow once C reads. */
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, in_flight)
+{
+	uint32_t inflight;
+
+	/* 100 ms each way: the bytes stay unacknowledged for 200 ms. */
+	/* iproute2's tc by path: busybox sh would run its own tc applet. */
+	if (system("/usr/sbin/tc qdisc add dev lo root netem delay 100ms") &&
+	    system("/sbin/tc qdisc add dev lo root netem delay 100ms"))
+		SKIP(return, "no tc/netem");
+	ASSERT_EQ(200000, stream_write(self->a, 1, &self->a_sent, 200000,
+				       false));
+	checkpoint_a(_metadata, self);
+	inflight = img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN) -
+		   img_u32(&self->im, TCPKIT_A_CONN_UNSENT_LEN);
+	TH_LOG("in flight at checkpoint: %u", inflight);
+	EXPECT_LT(0U, inflight);
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, by_tuple)
+{
+	struct sockaddr_storage sa, da;
+	socklen_t len = sizeof(sa);
+
+	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 5000, TMO));
+	ASSERT_EQ(0, getsockname(self->a, (void *)&sa, &len));
+	len = sizeof(da);
+	ASSERT_EQ(0, getpeername(self->a, (void *)&da, &len));
+	ASSERT_EQ(0, tk_checkpoint(&self->tk, -1, &sa, &da, false, &self->im))
+		TH_LOG("checkpoint by tuple: %s", self->tk.msg);
+	EXPECT_EQ(5000U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+	replace_a(_metadata, self, variant->family);
+	check_streams(_metadata, self, 10000);
+}
+
+TEST_F(conn, get_matches_checkpoint)
+{
+	struct img hdr = {};
+	struct nlattr *a;
+
+	ASSERT_EQ(777, stream_write(self->b, 2, &self->b_sent, 777, false));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 777, TMO));
+	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, true, &hdr))
+		TH_LOG("conn get: %s", self->tk.msg);
+	checkpoint_a(_metadata, self);
+	EXPECT_EQ(NULL, img_find(&hdr, TCPKIT_A_CONN_RCV_DATA));
+	/* Same header but the timestamp clock, which moves. */
+	img_for_each(a, &hdr) {
+		struct nlattr *b = img_find(&self->im, mnl_attr_get_type(a));
+
+		if (mnl_attr_get_type(a) == TCPKIT_A_CONN_TS_VAL)
+			continue;
+		ASSERT_NE(NULL, b);
+		EXPECT_EQ(0, memcmp(a, b, a->nla_len))
+			TH_LOG("attribute %d differs", mnl_attr_get_type(a));
+	}
+	img_free(&hdr);
+}
+
+static int getint(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	getsockopt(fd, level, opt, &v, &len);
+	return v;
+}
+
+TEST_F(conn, options)
+{
+	static const struct { int level, opt, val; } opts[] = {
+		{ SOL_TCP, TCP_NODELAY, 1 },
+		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+		{ SOL_TCP, TCP_KEEPIDLE, 77 },
+		{ SOL_TCP, TCP_KEEPINTVL, 11 },
+		{ SOL_TCP, TCP_KEEPCNT, 5 },
+		{ SOL_TCP, TCP_USER_TIMEOUT, 12345 },
+		{ SOL_SOCKET, SO_SNDBUF, 200000 },
+		{ SOL_SOCKET, SO_RCVBUF, 300000 },
+		{ SOL_SOCKET, SO_MARK, 42 },
+		{ SOL_SOCKET, SO_PRIORITY, 3 },
+		{ SOL_SOCKET, SO_REUSEADDR, 1 },
+	};
+	int tos_level = variant->family == AF_INET ? SOL_IP : SOL_IPV6;
+	int tos_opt = variant->family == AF_INET ? IP_TOS : IPV6_TCLASS;
+	struct tcp_info ia, ic;
+	char cca[16] = "", ccc[16] = "";
+	int want[16], tos = 0x20;
+	socklen_t len;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		ASSERT_EQ(0, setsockopt(self->a, opts[i].level, opts[i].opt,
+					&opts[i].val, sizeof(int)));
+	ASSERT_EQ(0, setsockopt(self->a, tos_level, tos_opt, &tos, sizeof(tos)));
+	ASSERT_EQ(0, setsockopt(self->a, SOL_TCP, TCP_CONGESTION, "reno", 4));
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		want[i] = getint(self->a, opts[i].level, opts[i].opt);
+	len = sizeof(ia);
+	ASSERT_EQ(0, getsockopt(self->a, SOL_TCP, TCP_INFO, &ia, &len));
+	len = sizeof(cca);
+	ASSERT_EQ(0, getsockopt(self->a, SOL_TCP, TCP_CONGESTION, cca, &len));
+
+	checkpoint_a(_metadata, self);
+	replace_a(_metadata, self, variant->family);
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		EXPECT_EQ(want[i], getint(self->c, opts[i].level, opts[i].opt))
+			TH_LOG("option %d/%d", opts[i].level, opts[i].opt);
+	EXPECT_EQ(tos, getint(self->c, tos_level, tos_opt));
+	len = sizeof(ccc);
+	ASSERT_EQ(0, getsockopt(self->c, SOL_TCP, TCP_CONGESTION, ccc, &len));
+	EXPECT_STREQ(cca, ccc);
+	len = sizeof(ic);
+	ASSERT_EQ(0, getsockopt(self->c, SOL_TCP, TCP_INFO, &ic, &len));
+	EXPECT_EQ(ia.tcpi_options, ic.tcpi_options);
+	EXPECT_EQ((int)ia.tcpi_snd_wscale, (int)ic.tcpi_snd_wscale);
+	EXPECT_EQ((int)ia.tcpi_rcv_wscale, (int)ic.tcpi_rcv_wscale);
+	/* Loopback negotiates all three: they must still be on. */
+	EXPECT_TRUE(ic.tcpi_options & TCPI_OPT_TIMESTAMPS);
+	EXPECT_TRUE(ic.tcpi_options & TCPI_OPT_SACK);
+	EXPECT_TRUE(ic.tcpi_options & TCPI_OPT_WSCALE);
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, close_wait)
+{
+	/* B sends some bytes and its FIN; A leaves them unread. */
+	ASSERT_EQ(4000, stream_write(self->b, 2, &self->b_sent, 4000, false));
+	ASSERT_EQ(0, shutdown(self->b, SHUT_WR));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 4000, TMO));
+	usleep(100000);
+	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false,
+				   &self->im)) TH_LOG("%s", self->tk.msg);
+	EXPECT_EQ(TK_CLOSE_WAIT, img_u32(&self->im, TCPKIT_A_CONN_STATE));
+	EXPECT_EQ(4000U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+	replace_a(_metadata, self, variant->family);
+
+	/* C reads the data, then end of file; it can still send. */
+	ASSERT_EQ(0, stream_read(self->c, 2, &self->a_read, 4000, TMO));
+	EXPECT_EQ(-EPIPE, stream_read(self->c, 2, &self->a_read, 1, TMO));
+	ASSERT_EQ(50000, stream_write(self->c, 1, &self->a_sent, 50000, false));
+	ASSERT_EQ(0, stream_read(self->b, 1, &self->b_read, 50000, TMO));
+	ASSERT_EQ(0, shutdown(self->c, SHUT_WR));
+	EXPECT_EQ(-EPIPE, stream_read(self->b, 1, &self->b_read, 1, TMO));
+	/* B sent its FIN first and got ours (EOF, not ECONNRESET): its
+	 * socket handed over to a TIME_WAIT sock and is CLOSE now.
+	 */
+	no_reset(_metadata, self, 7);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* iproute2's @tool by path, never a busybox applet link. */
+static const char *iproute2(const char *tool, char *buf, size_t len)
+{
+	static const char * const dirs[] = {
+		"/usr/sbin", "/usr/bin", "/sbin", "/bin",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char real[256];
+		ssize_t k;
+
+		snprintf(buf, len, "%s/%s", dirs[i], tool);
+		k = readlink(buf, real, sizeof(real) - 1);
+		if (k >= 0)
+			real[k] = 0;
+		if (access(buf, X_OK) == 0 && (k < 0 || !strstr(real, "busybox")))
+			return buf;
+	}
+	return tool;
+}
+
+/*
+ * Run a command line in which $IP and $TC are iproute2's, named by their
+ * paths: a busybox sh runs its own (smaller) applets whatever PATH says.
+ */
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024], ip[64], tc[64];
+	va_list ap;
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "IP=%s; TC=%s; ",
+		     iproute2("ip", ip, sizeof(ip)),
+		     iproute2("tc", tc, sizeof(tc)));
+	va_start(ap, fmt);
+	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int enter(const char *ns)
+{
+	char path[128];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return err ? -errno : 0;
+}
+
+/*
+ * Restore into another netns, the way a connection moves between hosts:
+ *
+ *   ns peer: B, v0 10.9.0.1 / fd09::1 ---- v1 10.9.0.2 / fd09::2: ns one (A)
+ *
+ * A is checkpointed with stop in "one", v1 with its address moves to
+ * "two", C is restored there; B keeps its connection throughout.
+ */
+TEST_F(conn, other_netns)
+{
+	const char *a1 = variant->family == AF_INET ? "10.9.0.1/24" : "fd09::1/64 nodad";
+	const char *a2 = variant->family == AF_INET ? "10.9.0.2/24" : "fd09::2/64 nodad";
+	char peer[32], one[32], two[32];
+	struct sockaddr_storage ss;
+	struct tk tk1, tk2;
+	socklen_t len;
+	int l, err;
+
+	snprintf(peer, sizeof(peer), "tkp%d", getpid());
+	snprintf(one, sizeof(one), "tk1%d", getpid());
+	snprintf(two, sizeof(two), "tk2%d", getpid());
+	if (sh("$IP netns add %s && $IP netns add %s && $IP netns add %s",
+	       peer, one, two))
+		SKIP(return, "ip netns not usable");
+	ASSERT_EQ(0, sh("$IP -n %s link add v0 type veth peer name v1 netns %s &&"
+			" $IP -n %s addr add %s dev v0 && $IP -n %s link set v0 up &&"
+			" $IP -n %s addr add %s dev v1 && $IP -n %s link set v1 up &&"
+			" $IP -n %s link set lo up && $IP -n %s link set lo up",
+			peer, one, peer, a1, peer, one, a2, one, one, two));
+
+	/* A listens in "one", B connects from "peer". */
+	close(self->a);
+	close(self->b);
+	ASSERT_EQ(0, enter(one));
+	ASSERT_EQ(0, tk_open(&tk1));
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = variant->family;
+	if (variant->family == AF_INET) {
+		inet_pton(AF_INET, "10.9.0.2", &((struct sockaddr_in *)&ss)->sin_addr);
+		((struct sockaddr_in *)&ss)->sin_port = htons(5000);
+		len = sizeof(struct sockaddr_in);
+	} else {
+		inet_pton(AF_INET6, "fd09::2", &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(5000);
+		len = sizeof(struct sockaddr_in6);
+	}
+	l = socket(variant->family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, bind(l, (void *)&ss, len));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, enter(peer));
+	self->rsts = tcp_mib("OutRsts");
+	self->b = socket(variant->family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(self->b, (void *)&ss, len));
+	self->a = accept(l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	close(l);
+
+	ASSERT_EQ(10000, stream_write(self->b, 2, &self->b_sent, 10000, false));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 10000, TMO));
+	ASSERT_EQ(20000, stream_write(self->a, 1, &self->a_sent, 20000, false));
+
+	ASSERT_EQ(0, tk_checkpoint_stop(&tk1, self->a, &self->im))
+		TH_LOG("checkpoint stop: %s", tk1.msg);
+	close(self->a);
+	self->a = -1;
+
+	/*
+	 * The address moves to "two" while B keeps sending. B's path is
+	 * blacked out (netem loss 100%% on v0) until C is there: "two" has no
+	 * freeze, and would answer a segment that beats the restore with an
+	 * RST, as any host would.
+	 */
+	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
+	if (sh("$TC -n %s qdisc add dev v0 root netem loss 100%%", peer))
+		SKIP(goto out, "no tc/netem");
+	ASSERT_EQ(0, sh("$IP -n %s link set v1 netns %s && $IP -n %s addr add %s dev v1"
+			" && $IP -n %s link set v1 up", one, two, two, a2, two));
+	ASSERT_EQ(0, enter(two));
+	ASSERT_EQ(0, tk_open(&tk2));
+	self->c = socket(variant->family, SOCK_STREAM, 0);
+	err = tk_restore(&tk2, self->c, &self->im);
+	ASSERT_EQ(0, err) TH_LOG("restore in another netns: %s", tk2.msg);
+	ASSERT_EQ(0, sh("$TC -n %s qdisc del dev v0 root", peer));
+
+	ASSERT_EQ(0, enter(peer));
+	check_streams(_metadata, self, 100000);
+	tk_close(&tk2);
+out:
+	tk_close(&tk1);
+	sh("$IP netns del %s; $IP netns del %s; $IP netns del %s", peer, one, two);
+}
+
+TEST_HARNESS_MAIN
