@@ -2,6 +2,7 @@
 /*
  * tcpkit CLI: the aimd object.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,37 +19,19 @@ static void aimd_usage(FILE *f)
 
 static int aimd_show(int argc, char **argv)
 {
-	struct tcpkit_sockref ref, *refp = NULL;
+	struct tcpkit_sockref ref, *refp;
 	struct tcpkit_aimd a;
 	struct sock_args sa;
 	struct tcpkit *tk;
-	int ret, r;
+	int ret;
 
-	sock_args_init(&sa);
-	while (argc > 0) {
-		r = sock_args_parse(&sa, &argc, &argv, &ret);
-		if (r < 0)
-			return ret;
-		if (!r)
-			return usage_error("unknown keyword \"%s\" for \"aimd show\"",
-					   *argv);
-		argc--;
-		argv++;
-	}
-	if (sock_args_given(&sa)) {
+	ret = sock_args_parse_all(&sa, argc, argv, "aimd show", NULL, NULL);
+	if (!ret && sock_args_given(&sa))
 		ret = sock_args_check(&sa, true);
-		if (ret)
-			return ret;
-	}
-	tk = open_tcpkit();
-	if (!tk)
-		return EXIT_SYSERR;
-	if (sock_args_given(&sa)) {
-		ret = sock_args_resolve(&sa, &ref);
-		if (ret)
-			goto out;
-		refp = &ref;
-	}
+	if (!ret)
+		ret = sock_args_open(&sa, &tk, &ref, &refp);
+	if (ret)
+		return ret;
 	if (tcpkit_aimd_get(tk, refp, &a)) {
 		ret = lib_error();
 		goto out;
@@ -77,72 +60,63 @@ out:
 	return ret;
 }
 
-static int aimd_param(const char *kw, const char *val, uint32_t *dst,
-		      unsigned int bit, unsigned int *has)
+/* alpha A | beta B | beta_ecn B */
+static int aimd_set_kw(void *ctx, int *argcp, char ***argvp)
 {
-	if (*has & bit)
+	static const struct {
+		const char *kw;
+		size_t off;
+		unsigned int bit;
+	} params[] = {
+		{ "alpha", offsetof(struct tcpkit_aimd, alpha),
+		  TCPKIT_AIMD_HAS_ALPHA },
+		{ "beta", offsetof(struct tcpkit_aimd, beta),
+		  TCPKIT_AIMD_HAS_BETA },
+		{ "beta_ecn", offsetof(struct tcpkit_aimd, beta_ecn),
+		  TCPKIT_AIMD_HAS_BETA_ECN },
+	};
+	const char *kw = **argvp, *val;
+	struct tcpkit_aimd *a = ctx;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(params); i++)
+		if (!strcmp(kw, params[i].kw))
+			break;
+	if (i == ARRAY_SIZE(params))
+		return -1;
+	ret = next_arg(argcp, argvp);
+	if (ret)
+		return ret;
+	val = **argvp;
+	if (a->has & params[i].bit)
 		return usage_error("\"%s\" given twice", kw);
-	if (parse_milli(val, dst))
+	if (parse_milli(val, (uint32_t *)((char *)a + params[i].off)))
 		return usage_error("bad %s \"%s\": expected a decimal number with at most 3 decimals, e.g. 0.529",
 				   kw, val);
-	*has |= bit;
+	a->has |= params[i].bit;
 	return 0;
 }
 
 static int aimd_set(int argc, char **argv)
 {
-	struct tcpkit_sockref ref, *refp = NULL;
+	struct tcpkit_sockref ref, *refp;
 	struct tcpkit_aimd a = { 0 };
 	struct sock_args sa;
 	struct tcpkit *tk;
-	int ret, r;
+	int ret;
 
-	sock_args_init(&sa);
-	while (argc > 0) {
-		r = sock_args_parse(&sa, &argc, &argv, &ret);
-		if (r < 0)
-			return ret;
-		if (r) {
-			/* consumed */
-		} else if (!strcmp(*argv, "alpha")) {
-			NEXT_ARG();
-			ret = aimd_param("alpha", *argv, &a.alpha,
-					 TCPKIT_AIMD_HAS_ALPHA, &a.has);
-		} else if (!strcmp(*argv, "beta")) {
-			NEXT_ARG();
-			ret = aimd_param("beta", *argv, &a.beta,
-					 TCPKIT_AIMD_HAS_BETA, &a.has);
-		} else if (!strcmp(*argv, "beta_ecn")) {
-			NEXT_ARG();
-			ret = aimd_param("beta_ecn", *argv, &a.beta_ecn,
-					 TCPKIT_AIMD_HAS_BETA_ECN, &a.has);
-		} else {
-			return usage_error("unknown keyword \"%s\" for \"aimd set\"",
-					   *argv);
-		}
-		if (ret)
-			return ret;
-		argc--;
-		argv++;
-	}
+	ret = sock_args_parse_all(&sa, argc, argv, "aimd set", aimd_set_kw, &a);
+	if (ret)
+		return ret;
 	if (!a.has)
 		return usage_error("\"aimd set\" needs at least one of alpha, beta, beta_ecn");
-	if (sock_args_given(&sa)) {
-		ret = sock_args_check(&sa, true);
-		if (ret)
-			return ret;
-	}
-	tk = open_tcpkit();
-	if (!tk)
-		return EXIT_SYSERR;
-	if (sock_args_given(&sa)) {
-		ret = sock_args_resolve(&sa, &ref);
-		if (ret)
-			goto out;
-		refp = &ref;
-	}
+	ret = sock_args_given(&sa) ? sock_args_check(&sa, true) : 0;
+	if (!ret)
+		ret = sock_args_open(&sa, &tk, &ref, &refp);
+	if (ret)
+		return ret;
 	ret = tcpkit_aimd_set(tk, refp, &a) ? lib_error() : EXIT_OK;
-out:
 	sock_args_release(&sa);
 	tcpkit_close(tk);
 	return ret;
@@ -150,18 +124,10 @@ out:
 
 int do_aimd(int argc, char **argv)
 {
-	if (argc < 1) {
-		aimd_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(*argv, "show"))
-		return aimd_show(argc - 1, argv + 1);
-	if (!strcmp(*argv, "set"))
-		return aimd_set(argc - 1, argv + 1);
-	if (!strcmp(*argv, "help")) {
-		aimd_usage(stdout);
-		return EXIT_OK;
-	}
-	return usage_error("unknown command \"%s\" for \"aimd\", try \"tcpkit aimd help\"",
-			   *argv);
+	static const struct cli_cmd cmds[] = {
+		{ "show", aimd_show },
+		{ "set", aimd_set },
+	};
+
+	return run_cmd("aimd", cmds, ARRAY_SIZE(cmds), aimd_usage, argc, argv);
 }

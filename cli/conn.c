@@ -27,39 +27,26 @@ static void conn_usage(FILE *f)
 
 static int conn_show(int argc, char **argv)
 {
+	struct tcpkit_sockref ref, *refp;
 	struct tcpkit_image *img;
-	struct tcpkit_sockref ref;
 	struct sock_args sa;
 	struct tcpkit *tk;
-	int ret, r;
+	int ret;
 
-	sock_args_init(&sa);
-	while (argc > 0) {
-		r = sock_args_parse(&sa, &argc, &argv, &ret);
-		if (r < 0)
-			return ret;
-		if (!r)
-			return usage_error("unknown keyword \"%s\" for \"conn show\"",
-					   *argv);
-		argc--;
-		argv++;
-	}
-	ret = sock_args_check(&sa, true);
+	ret = sock_args_parse_all(&sa, argc, argv, "conn show", NULL, NULL);
+	if (!ret)
+		ret = sock_args_check(&sa, true);
+	if (!ret)
+		ret = sock_args_open(&sa, &tk, &ref, &refp);
 	if (ret)
 		return ret;
-	tk = open_tcpkit();
-	if (!tk)
-		return EXIT_SYSERR;
-	ret = sock_args_resolve(&sa, &ref);
-	if (!ret) {
-		if (tcpkit_conn_get(tk, &ref, &img)) {
-			ret = lib_error();
-		} else {
-			print_open(NULL);
-			print_conn(img);
-			print_close();
-			tcpkit_image_free(img);
-		}
+	if (tcpkit_conn_get(tk, refp, &img)) {
+		ret = lib_error();
+	} else {
+		print_open(NULL);
+		print_conn(img);
+		print_close();
+		tcpkit_image_free(img);
 	}
 	sock_args_release(&sa);
 	tcpkit_close(tk);
@@ -98,57 +85,51 @@ static int check_writable(const char *file)
 	return 0;
 }
 
+struct checkpoint_args {
+	unsigned int flags;
+	const char *file;
+};
+
+/* stop | file PATH */
+static int checkpoint_kw(void *ctx, int *argcp, char ***argvp)
+{
+	struct checkpoint_args *ca = ctx;
+
+	if (!strcmp(**argvp, "file"))
+		return parse_file_arg(argcp, argvp, &ca->file);
+	if (strcmp(**argvp, "stop"))
+		return -1;
+	if (ca->flags & TCPKIT_CHECKPOINT_STOP)
+		return usage_error("\"stop\" given twice");
+	ca->flags |= TCPKIT_CHECKPOINT_STOP;
+	return 0;
+}
+
 static int conn_checkpoint(int argc, char **argv)
 {
-	const char *file = NULL;
+	struct checkpoint_args ca = { 0 };
+	struct tcpkit_sockref ref, *refp;
 	struct tcpkit_image *img;
-	struct tcpkit_sockref ref;
-	unsigned int flags = 0;
 	struct sock_args sa;
+	const char *file;
 	struct tcpkit *tk;
 	int ret, r;
 
-	sock_args_init(&sa);
-	while (argc > 0) {
-		r = sock_args_parse(&sa, &argc, &argv, &ret);
-		if (r < 0)
-			return ret;
-		if (r) {
-			/* consumed */
-		} else if (!strcmp(*argv, "stop")) {
-			if (flags & TCPKIT_CHECKPOINT_STOP)
-				return usage_error("\"stop\" given twice");
-			flags |= TCPKIT_CHECKPOINT_STOP;
-		} else if (!strcmp(*argv, "file")) {
-			if (file)
-				return usage_error("\"file\" given twice");
-			NEXT_ARG();
-			file = *argv;
-		} else {
-			return usage_error("unknown keyword \"%s\" for \"conn checkpoint\"",
-					   *argv);
-		}
-		argc--;
-		argv++;
-	}
+	ret = sock_args_parse_all(&sa, argc, argv, "conn checkpoint",
+				  checkpoint_kw, &ca);
+	if (ret)
+		return ret;
+	file = ca.file;
 	ret = sock_args_check(&sa, true);
+	if (!ret)
+		ret = check_file_arg(file, "conn checkpoint");
+	if (!ret)
+		ret = check_writable(file);
+	if (!ret)
+		ret = sock_args_open(&sa, &tk, &ref, &refp);
 	if (ret)
 		return ret;
-	if (!file)
-		return usage_error("\"conn checkpoint\" needs \"file PATH\"");
-	if (!*file)
-		return usage_error("empty file name");
-	ret = check_writable(file);
-	if (ret)
-		return ret;
-
-	tk = open_tcpkit();
-	if (!tk)
-		return EXIT_SYSERR;
-	ret = sock_args_resolve(&sa, &ref);
-	if (ret)
-		goto out;
-	if (tcpkit_checkpoint(tk, &ref, flags, &img)) {
+	if (tcpkit_checkpoint(tk, refp, ca.flags, &img)) {
 		ret = lib_error();
 		goto out;
 	}
@@ -198,10 +179,9 @@ static int conn_restore(int argc, char **argv)
 
 	while (argc > 0) {
 		if (!strcmp(*argv, "file")) {
-			if (file)
-				return usage_error("\"file\" given twice");
-			NEXT_ARG();
-			file = *argv;
+			ret = parse_file_arg(&argc, &argv, &file);
+			if (ret)
+				return ret;
 		} else if (!strcmp(*argv, "exec")) {
 			if (argc < 2)
 				return usage_error("\"exec\" needs a command");
@@ -214,18 +194,10 @@ static int conn_restore(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (!file)
-		return usage_error("\"conn restore\" needs \"file PATH\"");
-	if (!*file)
-		return usage_error("empty file name");
-
 	/* the whole image is checked before any socket exists */
-	if (!strcmp(file, "-"))
-		img = tcpkit_image_read_fd(STDIN_FILENO);
-	else
-		img = tcpkit_image_read_file(file);
-	if (!img)
-		return lib_error();
+	ret = read_image_arg(file, "conn restore", &img);
+	if (ret)
+		return ret;
 
 	tk = open_tcpkit();
 	if (!tk) {
@@ -269,20 +241,11 @@ static int conn_thaw(int argc, char **argv)
 	struct tcpkit_tuple t;
 	struct sock_args sa;
 	struct tcpkit *tk;
-	int ret, r;
+	int ret;
 
-	sock_args_init(&sa);
-	while (argc > 0) {
-		r = sock_args_parse(&sa, &argc, &argv, &ret);
-		if (r < 0)
-			return ret;
-		if (!r)
-			return usage_error("unknown keyword \"%s\" for \"conn thaw\"",
-					   *argv);
-		argc--;
-		argv++;
-	}
-	ret = sock_args_check(&sa, false);
+	ret = sock_args_parse_all(&sa, argc, argv, "conn thaw", NULL, NULL);
+	if (!ret)
+		ret = sock_args_check(&sa, false);
 	if (ret)
 		return ret;
 	sock_args_tuple(&sa, &t);
@@ -327,24 +290,13 @@ static int conn_frozen(int argc, char **argv)
 
 int do_conn(int argc, char **argv)
 {
-	if (argc < 1) {
-		conn_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(*argv, "show"))
-		return conn_show(argc - 1, argv + 1);
-	if (!strcmp(*argv, "checkpoint"))
-		return conn_checkpoint(argc - 1, argv + 1);
-	if (!strcmp(*argv, "restore"))
-		return conn_restore(argc - 1, argv + 1);
-	if (!strcmp(*argv, "thaw"))
-		return conn_thaw(argc - 1, argv + 1);
-	if (!strcmp(*argv, "frozen"))
-		return conn_frozen(argc - 1, argv + 1);
-	if (!strcmp(*argv, "help")) {
-		conn_usage(stdout);
-		return EXIT_OK;
-	}
-	return usage_error("unknown command \"%s\" for \"conn\", try \"tcpkit conn help\"",
-			   *argv);
+	static const struct cli_cmd cmds[] = {
+		{ "show", conn_show },
+		{ "checkpoint", conn_checkpoint },
+		{ "restore", conn_restore },
+		{ "thaw", conn_thaw },
+		{ "frozen", conn_frozen },
+	};
+
+	return run_cmd("conn", cmds, ARRAY_SIZE(cmds), conn_usage, argc, argv);
 }

@@ -89,13 +89,13 @@ static int image_show(int argc, char **argv)
 {
 	struct tcpkit_image *img;
 	const char *file = NULL;
+	int ret;
 
 	while (argc > 0) {
 		if (!strcmp(*argv, "file")) {
-			if (file)
-				return usage_error("\"file\" given twice");
-			NEXT_ARG();
-			file = *argv;
+			ret = parse_file_arg(&argc, &argv, &file);
+			if (ret)
+				return ret;
 		} else {
 			return usage_error("unknown keyword \"%s\" for \"image show\"",
 					   *argv);
@@ -103,16 +103,9 @@ static int image_show(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (!file)
-		return usage_error("\"image show\" needs \"file PATH\"");
-	if (!*file)
-		return usage_error("empty file name");
-	if (!strcmp(file, "-"))
-		img = tcpkit_image_read_fd(STDIN_FILENO);
-	else
-		img = tcpkit_image_read_file(file);
-	if (!img)
-		return lib_error();
+	ret = read_image_arg(file, "image show", &img);
+	if (ret)
+		return ret;
 
 	print_open(NULL);
 	print_header(img);
@@ -127,16 +120,9 @@ static int image_show(int argc, char **argv)
 
 int do_image(int argc, char **argv)
 {
-	if (argc < 1) {
-		image_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(*argv, "show"))
-		return image_show(argc - 1, argv + 1);
-	if (!strcmp(*argv, "help")) {
-		image_usage(stdout);
-		return EXIT_OK;
-	}
-	return usage_error("unknown command \"%s\" for \"image\", try \"tcpkit image help\"",
-			   *argv);
+	static const struct cli_cmd cmds[] = {
+		{ "show", image_show },
+	};
+
+	return run_cmd("image", cmds, ARRAY_SIZE(cmds), image_usage, argc, argv);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "libtcpkit.h"
@@ -22,15 +23,6 @@
 int usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 int sys_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 int lib_error(void);
-
-/* NEXT_ARG() in a while (argc > 0) loop: the keyword needs a value. */
-#define NEXT_ARG()							\
-	do {								\
-		if (argc < 2)						\
-			return usage_error("\"%s\" needs an argument", *argv); \
-		argc--;							\
-		argv++;							\
-	} while (0)
 
 int parse_uint(const char *s, unsigned long long max,
 	       unsigned long long *val);
@@ -67,8 +59,42 @@ int sock_args_check(const struct sock_args *sa, bool fd_ok);
 int sock_args_tuple(const struct sock_args *sa, struct tcpkit_tuple *t);
 int sock_args_resolve(struct sock_args *sa, struct tcpkit_sockref *ref);
 void sock_args_release(struct sock_args *sa);
+/*
+ * A command's arguments: SOCK, and through @kw (NULL: none) its own
+ * keywords.  @kw returns -1 for a keyword not its own, else 0 or an exit
+ * code, with *argvp left on the last word it took.  @cmd names the
+ * command in errors.
+ */
+typedef int (*cmd_kw_fn)(void *ctx, int *argcp, char ***argvp);
+int sock_args_parse_all(struct sock_args *sa, int argc, char **argv,
+			const char *cmd, cmd_kw_fn kw, void *ctx);
+/*
+ * Open tcpkit into *@tkp and resolve the socket into @ref; *@refp is @ref,
+ * or NULL when no socket was named.  On error nothing is left held.
+ */
+int sock_args_open(struct sock_args *sa, struct tcpkit **tkp,
+		   struct tcpkit_sockref *ref, struct tcpkit_sockref **refp);
 
 struct tcpkit *open_tcpkit(void);
+
+/* OBJECT { COMMAND | help }: one row a command */
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+int run_cmd(const char *obj, const struct cli_cmd *cmds, size_t n,
+	    void (*usage)(FILE *f), int argc, char **argv);
+
+/* Step onto the value of the keyword at *@argvp, or a usage error. */
+int next_arg(int *argcp, char ***argvp);
+/* "file PATH": the keyword at *@argvp; its value goes to *@file. */
+int parse_file_arg(int *argcp, char ***argvp, const char **file);
+/* After the loop: PATH was given and is not empty. */
+int check_file_arg(const char *file, const char *cmd);
+/* check_file_arg(), then read the image ("-": standard input). */
+int read_image_arg(const char *file, const char *cmd,
+		   struct tcpkit_image **imgp);
 
 /* print.c: one layer for text and JSON */
 void print_init(bool json, bool pretty);

@@ -302,6 +302,52 @@ void sock_args_release(struct sock_args *sa)
 	sa->local_fd = -1;
 }
 
+int sock_args_parse_all(struct sock_args *sa, int argc, char **argv,
+			const char *cmd, cmd_kw_fn kw, void *ctx)
+{
+	int ret, r;
+
+	sock_args_init(sa);
+	while (argc > 0) {
+		r = sock_args_parse(sa, &argc, &argv, &ret);
+		if (r < 0)
+			return ret;
+		if (!r) {
+			ret = kw ? kw(ctx, &argc, &argv) : -1;
+			if (ret < 0)
+				return usage_error("unknown keyword \"%s\" for \"%s\"",
+						   *argv, cmd);
+			if (ret)
+				return ret;
+		}
+		argc--;
+		argv++;
+	}
+	return 0;
+}
+
+int sock_args_open(struct sock_args *sa, struct tcpkit **tkp,
+		   struct tcpkit_sockref *ref, struct tcpkit_sockref **refp)
+{
+	int ret;
+
+	*refp = NULL;
+	*tkp = open_tcpkit();
+	if (!*tkp)
+		return EXIT_SYSERR;
+	if (!sock_args_given(sa))
+		return 0;
+	ret = sock_args_resolve(sa, ref);
+	if (ret) {
+		sock_args_release(sa);
+		tcpkit_close(*tkp);
+		*tkp = NULL;
+		return ret;
+	}
+	*refp = ref;
+	return 0;
+}
+
 struct tcpkit *open_tcpkit(void)
 {
 	struct tcpkit *tk = tcpkit_open();
@@ -309,4 +355,70 @@ struct tcpkit *open_tcpkit(void)
 	if (!tk)
 		lib_error();
 	return tk;
+}
+
+int run_cmd(const char *obj, const struct cli_cmd *cmds, size_t n,
+	    void (*usage)(FILE *f), int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(*argv, cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	if (!strcmp(*argv, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	return usage_error("unknown command \"%s\" for \"%s\", try \"tcpkit %s help\"",
+			   *argv, obj, obj);
+}
+
+int next_arg(int *argcp, char ***argvp)
+{
+	if (*argcp < 2)
+		return usage_error("\"%s\" needs an argument", **argvp);
+	(*argcp)--;
+	(*argvp)++;
+	return 0;
+}
+
+int parse_file_arg(int *argcp, char ***argvp, const char **file)
+{
+	int ret;
+
+	if (*file)
+		return usage_error("\"file\" given twice");
+	ret = next_arg(argcp, argvp);
+	if (!ret)
+		*file = **argvp;
+	return ret;
+}
+
+int check_file_arg(const char *file, const char *cmd)
+{
+	if (!file)
+		return usage_error("\"%s\" needs \"file PATH\"", cmd);
+	if (!*file)
+		return usage_error("empty file name");
+	return 0;
+}
+
+int read_image_arg(const char *file, const char *cmd,
+		   struct tcpkit_image **imgp)
+{
+	int ret = check_file_arg(file, cmd);
+
+	if (ret)
+		return ret;
+	if (!strcmp(file, "-"))
+		*imgp = tcpkit_image_read_fd(STDIN_FILENO);
+	else
+		*imgp = tcpkit_image_read_file(file);
+	if (!*imgp)
+		return lib_error();
+	return 0;
 }

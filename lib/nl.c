@@ -119,6 +119,15 @@ int tk_ensure_sndbuf(struct tcpkit *tk, size_t len)
 	return 0;
 }
 
+/* @what failed with errno, other than EINTR */
+static int tk_recv_error(struct tcpkit *tk, const char *what)
+{
+	if (errno == ENOBUFS)
+		return tk_err(tk, ENOBUFS,
+			      "netlink receive buffer overrun: a reply from the kernel was lost");
+	return tk_errno(tk, errno, what);
+}
+
 /* Receive one datagram from the kernel into tk->rbuf, growing it. */
 static ssize_t tk_recv(struct tcpkit *tk)
 {
@@ -134,10 +143,7 @@ static ssize_t tk_recv(struct tcpkit *tk)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS)
-				return tk_err(tk, ENOBUFS,
-					      "netlink receive buffer overrun: a reply from the kernel was lost");
-			return tk_errno(tk, errno, "netlink recv");
+			return tk_recv_error(tk, "netlink recv");
 		}
 		if ((size_t)n > tk->rbuf_len) {
 			nb = realloc(tk->rbuf, n);
@@ -157,10 +163,7 @@ static ssize_t tk_recv(struct tcpkit *tk)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS)
-				return tk_err(tk, ENOBUFS,
-					      "netlink receive buffer overrun: a reply from the kernel was lost");
-			return tk_errno(tk, errno, "netlink recvmsg");
+			return tk_recv_error(tk, "netlink recvmsg");
 		}
 		if (msg.msg_flags & MSG_TRUNC)
 			return tk_err(tk, EMSGSIZE,

@@ -81,14 +81,8 @@ FIXTURE(aimd) {
 
 FIXTURE_SETUP(aimd)
 {
-	int err;
-
 	self->a = self->b = self->c = -1;
-	ASSERT_EQ(0, netns_private());
-	err = tk_open(&self->tk);
-	if (err == -ENOENT)
-		SKIP(return, "tcpkit family not available (module not loaded?)");
-	ASSERT_EQ(0, err);
+	TK_SETUP_NETNS(&self->tk, TK_NO_MODULE);
 	ASSERT_EQ(0, aimd_get(&self->tk, -1, &self->saved));
 	ASSERT_EQ(0, tcp_pair(AF_INET, &self->a, &self->b));
 }
@@ -99,12 +93,7 @@ FIXTURE_TEARDOWN(aimd)
 	if (self->tk.nl)
 		aimd_set(&self->tk, -1, self->saved.alpha, self->saved.beta,
 			 self->saved.beta_ecn);
-	if (self->c >= 0)
-		close(self->c);
-	if (self->b >= 0)
-		close(self->b);
-	if (self->a >= 0)
-		close(self->a);
+	close_fds((int *[]){ &self->c, &self->b, &self->a }, 3);
 	tk_close(&self->tk);
 }
 
@@ -222,14 +211,10 @@ TEST(userns)
 	uint64_t aw = 0, br = 0;
 	struct img im = {};
 	struct tk tk;
-	int a, b, c, err;
+	int a, b, c;
 
 	ASSERT_EQ(0, unshare(CLONE_NEWUSER));
-	ASSERT_EQ(0, netns_private());
-	err = tk_open(&tk);
-	if (err == -ENOENT)
-		SKIP(return, "tcpkit family not available");
-	ASSERT_EQ(0, err);
+	TK_SETUP_NETNS(&tk, "tcpkit family not available");
 	ASSERT_EQ(0, tcp_pair(AF_INET6, &a, &b));
 
 	EXPECT_EQ(-EPERM, aimd_set(&tk, -1, 1000, 500, 0));

@@ -7,8 +7,6 @@
  * A private netns with a loopback pair A (checkpointed) - B (peer). The
  * image tests start from a good checkpoint of A and break one thing.
  */
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include "conn_lib.h"
@@ -24,15 +22,9 @@ FIXTURE(bad) {
 
 FIXTURE_SETUP(bad)
 {
-	int err;
-
 	memset(self, 0, sizeof(*self));
 	self->a = self->b = self->t = -1;
-	ASSERT_EQ(0, netns_private());
-	err = tk_open(&self->tk);
-	if (err == -ENOENT)
-		SKIP(return, "tcpkit family not available (module not loaded?)");
-	ASSERT_EQ(0, err);
+	TK_SETUP_NETNS(&self->tk, TK_NO_MODULE);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &self->a, &self->b));
 	self->t = socket(AF_INET, SOCK_STREAM, 0);
 	ASSERT_LE(0, self->t);
@@ -40,12 +32,7 @@ FIXTURE_SETUP(bad)
 
 FIXTURE_TEARDOWN(bad)
 {
-	if (self->t >= 0)
-		close(self->t);
-	if (self->b >= 0)
-		close(self->b);
-	if (self->a >= 0)
-		close(self->a);
+	close_fds((int *[]){ &self->t, &self->b, &self->a }, 3);
 	img_free(&self->im);
 	tk_close(&self->tk);
 }
@@ -172,20 +159,6 @@ TEST_F(bad, checkpoint_no_such_tuple)
 	EXPECT_EQ(-ENOENT, ret);
 	EXPECT_NE(0, self->tk.msg[0]);
 	TH_LOG("%d \"%s\"", ret, self->tk.msg);
-}
-
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	d[0].effective &= ~(1U << CAP_NET_ADMIN);
-	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
-	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
 TEST_F(bad, no_cap_net_admin)

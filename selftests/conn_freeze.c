@@ -10,8 +10,6 @@
  * the netns. Without the freeze (thawed) the kernel does send an RST: that
  * is what the freeze prevents.
  */
-#include <linux/capability.h>
-#include <sys/syscall.h>
 
 #include "conn_lib.h"
 #include "kselftest_harness.h"
@@ -43,15 +41,10 @@ FIXTURE_VARIANT_ADD(frz, ipv6) {
 FIXTURE_SETUP(frz)
 {
 	socklen_t len = sizeof(self->sa);
-	int err;
 
 	memset(self, 0, sizeof(*self));
 	self->a = self->b = self->c = -1;
-	ASSERT_EQ(0, netns_private());
-	err = tk_open(&self->tk);
-	if (err == -ENOENT)
-		SKIP(return, "tcpkit family not available (module not loaded?)");
-	ASSERT_EQ(0, err);
+	TK_SETUP_NETNS(&self->tk, TK_NO_MODULE);
 	ASSERT_EQ(0, tcp_pair(variant->family, &self->a, &self->b));
 	ASSERT_EQ(0, getsockname(self->a, (void *)&self->sa, &len));
 	len = sizeof(self->da);
@@ -61,12 +54,7 @@ FIXTURE_SETUP(frz)
 
 FIXTURE_TEARDOWN(frz)
 {
-	if (self->c >= 0)
-		close(self->c);
-	if (self->b >= 0)
-		close(self->b);
-	if (self->a >= 0)
-		close(self->a);
+	close_fds((int *[]){ &self->c, &self->b, &self->a }, 3);
 	img_free(&self->im);
 	tk_close(&self->tk);
 }
@@ -236,20 +224,6 @@ TEST_F(frz, bad_lifetime)
 	EXPECT_NE(0, write_param(10));
 	EXPECT_NE(0, write_param(3600001));
 	EXPECT_EQ(old, read_param());
-}
-
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	d[0].effective &= ~(1U << CAP_NET_ADMIN);
-	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
-	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
 /* A stop the caller may not make changes nothing. */

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/sockios.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -667,5 +669,50 @@ static inline long tcp_mib(const char *name)
 	fclose(f);
 	return ret;
 }
+
+/* Give up CAP_NET_ADMIN (effective and permitted) for the rest of the test. */
+static inline int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~(1U << CAP_NET_ADMIN);
+	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* Close the fds of @fds that are open (>= 0), in order, and mark them -1. */
+static inline void close_fds(int *fds[], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/*
+ * For a FIXTURE_SETUP or TEST with kselftest_harness.h: enter a private
+ * netns and open the tcpkit family into @tk, or SKIP the test (with
+ * @why) when the module is not loaded.
+ */
+#define TK_SETUP_NETNS(tk, why)						\
+	do {								\
+		int __tk_err;						\
+									\
+		ASSERT_EQ(0, netns_private());				\
+		__tk_err = tk_open(tk);					\
+		if (__tk_err == -ENOENT)				\
+			SKIP(return, why);				\
+		ASSERT_EQ(0, __tk_err);					\
+	} while (0)
+
+#define TK_NO_MODULE	"tcpkit family not available (module not loaded?)"
 
 #endif /* CONN_LIB_H */

@@ -40,27 +40,16 @@ FIXTURE_VARIANT_ADD(conn, ipv6) {
 
 FIXTURE_SETUP(conn)
 {
-	int err;
-
 	memset(self, 0, sizeof(*self));
 	self->a = self->b = self->c = -1;
-	ASSERT_EQ(0, netns_private());
-	err = tk_open(&self->tk);
-	if (err == -ENOENT)
-		SKIP(return, "tcpkit family not available (module not loaded?)");
-	ASSERT_EQ(0, err);
+	TK_SETUP_NETNS(&self->tk, TK_NO_MODULE);
 	ASSERT_EQ(0, tcp_pair(variant->family, &self->a, &self->b));
 	self->rsts = tcp_mib("OutRsts");
 }
 
 FIXTURE_TEARDOWN(conn)
 {
-	if (self->c >= 0)
-		close(self->c);
-	if (self->b >= 0)
-		close(self->b);
-	if (self->a >= 0)
-		close(self->a);
+	close_fds((int *[]){ &self->c, &self->b, &self->a }, 3);
 	img_free(&self->im);
 	tk_close(&self->tk);
 }

@@ -21,31 +21,12 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "ktap_result.h"
 #include "libtcpkit.h"
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
 #define PLAN		42
-
-static int test_no, failed;
-
-static void ktap_result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	test_no++;
-	printf("%sok %d %s", ok ? "" : "not ", test_no, name);
-	if (!ok && fmt) {
-		fputs(" # ", stdout);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	putchar('\n');
-	if (!ok)
-		failed++;
-	fflush(stdout);
-}
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -250,26 +231,33 @@ static void fix_crc(unsigned char *f, size_t len)
 
 /* ---- checks ---------------------------------------------------------- */
 
+/* @img came from a refusing call: NULL, errno @err, @word in the message */
+static void expect_refused(const char *name, struct tcpkit_image *img,
+			   int err, const char *word)
+{
+	const char *msg = tcpkit_strerror();
+
+	if (img)
+		result(false, name, "accepted");
+	else
+		result(errno == err && strstr(msg, word), name,
+		       "errno %d (want %d), message \"%s\" (want \"%s\")",
+		       errno, err, msg, word);
+	if (!img)
+		printf("# %s: %s\n", name, msg);
+	tcpkit_image_free(img);
+}
+
 /* An image refused by from_payload() with @err and a message with @word. */
 static void expect_payload_refused(const char *name, enum mutation m,
 				   int err, const char *word)
 {
 	struct tcpkit_image *img;
 	struct pb b = build(m);
-	const char *msg;
 
 	errno = 0;
 	img = tcpkit_image_from_payload(b.p, b.len);
-	msg = tcpkit_strerror();
-	if (img)
-		ktap_result(false, name, "accepted");
-	else
-		ktap_result(errno == err && strstr(msg, word), name,
-			    "errno %d (want %d), message \"%s\" (want \"%s\")",
-			    errno, err, msg, word);
-	if (!img)
-		printf("# %s: %s\n", name, msg);
-	tcpkit_image_free(img);
+	expect_refused(name, img, err, word);
 	free(b.p);
 }
 
@@ -279,12 +267,11 @@ static void expect_file_refused(const char *name, const unsigned char *f,
 {
 	char path[] = "/tmp/tcpkit-image-XXXXXX";
 	struct tcpkit_image *img;
-	const char *msg;
 	int fd;
 
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, f, len) != (ssize_t)len) {
-		ktap_result(false, name, "cannot write %s", path);
+		result(false, name, "cannot write %s", path);
 		if (fd >= 0)
 			close(fd);
 		unlink(path);
@@ -293,16 +280,7 @@ static void expect_file_refused(const char *name, const unsigned char *f,
 	close(fd);
 	errno = 0;
 	img = tcpkit_image_read_file(path);
-	msg = tcpkit_strerror();
-	if (img)
-		ktap_result(false, name, "accepted");
-	else
-		ktap_result(errno == err && strstr(msg, word), name,
-			    "errno %d (want %d), message \"%s\" (want \"%s\")",
-			    errno, err, msg, word);
-	if (!img)
-		printf("# %s: %s\n", name, msg);
-	tcpkit_image_free(img);
+	expect_refused(name, img, err, word);
 	unlink(path);
 }
 
@@ -312,11 +290,11 @@ static void test_crc(void)
 	uint32_t s = tcpkit_crc32c(tcpkit_crc32c(0, "1234", 4), "56789", 5);
 	unsigned char z[32] = { 0 };
 
-	ktap_result(c == 0xe3069283, "crc32c_check_value", "got 0x%08x", c);
-	ktap_result(s == c, "crc32c_chained", "got 0x%08x", s);
+	result(c == 0xe3069283, "crc32c_check_value", "got 0x%08x", c);
+	result(s == c, "crc32c_chained", "got 0x%08x", s);
 	/* RFC 3720 B.4: 32 bytes of zeroes */
 	c = tcpkit_crc32c(0, z, sizeof(z));
-	ktap_result(c == 0x8a9136aa, "crc32c_rfc3720_zeroes", "got 0x%08x", c);
+	result(c == 0x8a9136aa, "crc32c_rfc3720_zeroes", "got 0x%08x", c);
 }
 
 static void test_roundtrip(void)
@@ -337,7 +315,7 @@ static void test_roundtrip(void)
 	int fd;
 
 	img = tcpkit_image_from_payload(b.p, b.len);
-	ktap_result(img, "good_payload_accepted", "%s", tcpkit_strerror());
+	result(img, "good_payload_accepted", "%s", tcpkit_strerror());
 	if (!img) {
 		test_no += 6;
 		failed += 6;
@@ -350,7 +328,7 @@ static void test_roundtrip(void)
 	p1 = tcpkit_image_payload(img, &l1);
 	ok = back && (p2 = tcpkit_image_payload(back, &l2)) && l1 == l2 &&
 	     !memcmp(p1, p2, l1) && l1 == b.len;
-	ktap_result(ok, "memory_roundtrip", "%s", tcpkit_strerror());
+	result(ok, "memory_roundtrip", "%s", tcpkit_strerror());
 
 	fd = mkstemp(path);
 	if (fd >= 0)
@@ -361,7 +339,7 @@ static void test_roundtrip(void)
 	ok = file && (p2 = tcpkit_image_payload(file, &l2)) && l1 == l2 &&
 	     !memcmp(p1, p2, l1) &&
 	     tcpkit_image_crc32c(file) == tcpkit_image_crc32c(img);
-	ktap_result(ok, "file_roundtrip", "%s", tcpkit_strerror());
+	result(ok, "file_roundtrip", "%s", tcpkit_strerror());
 	unlink(path);
 
 	tcpkit_image_tuple(img, &t);
@@ -378,7 +356,7 @@ static void test_roundtrip(void)
 	     alpha == 529;
 	ok = ok && tcpkit_image_get_str(img, TCPKIT_IMG_A_HOST) &&
 	     !strcmp(tcpkit_image_get_str(img, TCPKIT_IMG_A_HOST), "testhost");
-	ktap_result(ok, "accessors", NULL);
+	result(ok, "accessors", NULL);
 
 	ok = tcpkit_image_queue(img, TCPKIT_QUEUE_SEND, &bytes, &chunks) == 0 &&
 	     bytes == SND_LEN && chunks == 2;
@@ -394,7 +372,7 @@ static void test_roundtrip(void)
 					   RCV_LEN) == 0;
 	for (i = 0; ok && i < RCV_LEN; i++)
 		ok = q[i] == pattern(i, 1);
-	ktap_result(ok, "queue_bytes_exact", NULL);
+	result(ok, "queue_bytes_exact", NULL);
 	free(q);
 
 	{
@@ -409,12 +387,12 @@ static void test_roundtrip(void)
 			data += f.kind == TCPKIT_FIELD_DATA;
 		}
 		/* 21 scalars + 2 aimd + 3 chunks + 2 meta */
-		ktap_result(names == 28 && milli == 2 && data == 3,
-			    "field_iteration", "names %d milli %d data %d",
-			    names, milli, data);
+		result(names == 28 && milli == 2 && data == 3,
+		       "field_iteration", "names %d milli %d data %d",
+		       names, milli, data);
 	}
-	ktap_result(tcpkit_image_flags(img) == 0 &&
-		    !tcpkit_image_header_only(img), "flags_ms_clock", NULL);
+	result(tcpkit_image_flags(img) == 0 &&
+	       !tcpkit_image_header_only(img), "flags_ms_clock", NULL);
 
 	tcpkit_image_free(img);
 	tcpkit_image_free(back);
@@ -505,47 +483,48 @@ static void test_header_damage(void)
 	{
 		struct tcpkit_image *img = tcpkit_image_read_file("/nonexistent/x");
 
-		ktap_result(!img && errno == ENOENT &&
-			    strstr(tcpkit_strerror(), "No such file"),
-			    "missing_file", "%s", tcpkit_strerror());
+		result(!img && errno == ENOENT &&
+		       strstr(tcpkit_strerror(), "No such file"),
+		       "missing_file", "%s", tcpkit_strerror());
 	}
 }
 
 static void test_payload_damage(void)
 {
+	/* test name, damage, errno, a word of the message */
+	static const struct {
+		const char *name;
+		enum mutation m;
+		int err;
+		const char *word;
+	} refused[] = {
+		{ "unknown_attr", M_UNKNOWN, EOPNOTSUPP, "not marked optional" },
+		{ "unknown_aimd_attr", M_AIMD_UNKNOWN, EOPNOTSUPP, "aimd/77" },
+		{ "zero_length_chunk", M_ZERO_CHUNK, EINVAL, "zero-length" },
+		{ "chunk_sum_mismatch", M_SUM, EINVAL, "chunks hold" },
+		{ "chunk_too_big", M_BIG_CHUNK, EINVAL, "exceeds" },
+		{ "required_missing", M_NO_MSS, EINVAL, "required attribute mss" },
+		{ "duplicate_attr", M_DUP, EINVAL, "duplicate" },
+		{ "bad_attr_length", M_MSS_LEN, EINVAL, "expected 4" },
+		{ "addr_family_mismatch", M_ADDR_LEN, EINVAL, "family" },
+		{ "bool_out_of_range", M_BOOL, EINVAL, "not 0 or 1" },
+		{ "nest_flag_missing", M_NEST_FLAG, EINVAL, "NLA_F_NESTED" },
+		{ "string_without_nul", M_CC_NONUL, EINVAL, "NUL-terminated" },
+		{ "attr_overruns_payload", M_OVERRUN, EINVAL, "bad length" },
+	};
 	struct tcpkit_image *img;
 	struct pb b;
+	size_t i;
 	bool ok;
 
-	expect_payload_refused("unknown_attr", M_UNKNOWN, EOPNOTSUPP,
-			       "not marked optional");
-	expect_payload_refused("unknown_aimd_attr", M_AIMD_UNKNOWN, EOPNOTSUPP,
-			       "aimd/77");
-	expect_payload_refused("zero_length_chunk", M_ZERO_CHUNK, EINVAL,
-			       "zero-length");
-	expect_payload_refused("chunk_sum_mismatch", M_SUM, EINVAL,
-			       "chunks hold");
-	expect_payload_refused("chunk_too_big", M_BIG_CHUNK, EINVAL, "exceeds");
-	expect_payload_refused("required_missing", M_NO_MSS, EINVAL,
-			       "required attribute mss");
-	expect_payload_refused("duplicate_attr", M_DUP, EINVAL, "duplicate");
-	expect_payload_refused("bad_attr_length", M_MSS_LEN, EINVAL,
-			       "expected 4");
-	expect_payload_refused("addr_family_mismatch", M_ADDR_LEN, EINVAL,
-			       "family");
-	expect_payload_refused("bool_out_of_range", M_BOOL, EINVAL,
-			       "not 0 or 1");
-	expect_payload_refused("nest_flag_missing", M_NEST_FLAG, EINVAL,
-			       "NLA_F_NESTED");
-	expect_payload_refused("string_without_nul", M_CC_NONUL, EINVAL,
-			       "NUL-terminated");
-	expect_payload_refused("attr_overruns_payload", M_OVERRUN, EINVAL,
-			       "bad length");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		expect_payload_refused(refused[i].name, refused[i].m,
+				       refused[i].err, refused[i].word);
 
 	errno = 0;
 	img = tcpkit_image_from_payload("", 0);
-	ktap_result(!img && errno == EINVAL, "empty_payload", "errno %d",
-		    errno);
+	result(!img && errno == EINVAL, "empty_payload", "errno %d",
+	       errno);
 
 	b = build(M_UNKNOWN_OPT);
 	img = tcpkit_image_from_payload(b.p, b.len);
@@ -560,14 +539,14 @@ static void test_payload_damage(void)
 				   f.type == 200 && f.value == 4;
 		ok = unknown == 1;
 	}
-	ktap_result(ok, "unknown_optional_accepted", "%s", tcpkit_strerror());
+	result(ok, "unknown_optional_accepted", "%s", tcpkit_strerror());
 	tcpkit_image_free(img);
 	free(b.p);
 
 	b = build(M_TS_US);
 	img = tcpkit_image_from_payload(b.p, b.len);
-	ktap_result(img && tcpkit_image_flags(img) == TCPKIT_IMAGE_F_TS_USEC,
-		    "usec_clock_flag", "%s", tcpkit_strerror());
+	result(img && tcpkit_image_flags(img) == TCPKIT_IMAGE_F_TS_USEC,
+	       "usec_clock_flag", "%s", tcpkit_strerror());
 	tcpkit_image_free(img);
 	free(b.p);
 }

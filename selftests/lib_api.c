@@ -28,30 +28,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ktap_result.h"
 #include "libtcpkit.h"
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
 #define PLAN	32
-
-static int test_no, failed;
-
-static void result(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	test_no++;
-	printf("%sok %d %s", ok ? "" : "not ", test_no, name);
-	if (!ok && fmt) {
-		fputs(" # ", stdout);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	putchar('\n');
-	failed += !ok;
-	fflush(stdout);
-}
 
 static void skip(const char *name, const char *why)
 {
