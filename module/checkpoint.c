@@ -456,8 +456,11 @@ int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK))
+	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "missing sock: name the connection by fd or 4-tuple");
 		return -EINVAL;
+	}
 	err = tcpkit_sk_lookup(skb, genl_info_net(info),
 			       info->attrs[TCPKIT_A_CONN_SOCK], &ts,
 			       info->extack);

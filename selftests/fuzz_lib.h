@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fuzz_lib.h: what fuzz_netlink and fuzz_image share: a seeded PRNG, the
+ * What fuzz_netlink and fuzz_image share: a seeded PRNG, the
  * after-the-run checks (a valid checkpoint/restore round trip still works,
  * no new splat in dmesg, module refcount back to 0 and rmmod succeeds) and
  * a few KTAP helpers. Built on conn_lib.h (raw libmnl access to the family).
@@ -91,43 +91,60 @@ static inline void ktap_skip(const char *fmt, ...)
 
 /* ---- dmesg ------------------------------------------------------------- */
 
-/* Number of lines dmesg prints now: splats after this count are ours. */
-static inline long dmesg_lines(void)
+/*
+ * The last line dmesg prints now: splats after it are ours. When the ring
+ * buffer wraps meanwhile the line is gone and every line is looked at.
+ */
+static char dmesg_mark[256];
+
+static inline void dmesg_start(void)
 {
 	FILE *f = popen("dmesg 2>/dev/null", "r");
-	char line[1024];
-	long n = 0;
+	char line[256];
 
+	dmesg_mark[0] = 0;
 	if (!f)
-		return -1;
+		return;
 	while (fgets(line, sizeof(line), f))
-		n++;
+		memcpy(dmesg_mark, line, sizeof(line));
 	pclose(f);
-	return n;
 }
 
-/* Print (as diag) and count splat lines after line @from. */
-static inline int dmesg_splats(long from)
+static inline bool splat_line(const char *l)
 {
+	return strstr(l, "WARNING") || strstr(l, "BUG") ||
+	       strstr(l, "Call Trace") || strstr(l, "KASAN") ||
+	       strstr(l, "UBSAN") || strstr(l, "suspected memory leak") ||
+	       strstr(l, "refcount_t") || strstr(l, "Oops");
+}
+
+/* Print (as diag) and count splat lines after the mark. */
+static inline int dmesg_splats(void)
+{
+	static char lines[4096][256];
 	FILE *f = popen("dmesg 2>/dev/null", "r");
-	char line[1024];
-	long n = 0;
+	char line[256];
+	long n = 0, i, from = 0;
 	int bad = 0;
 
 	if (!f)
 		return -1;
+	/* Keep the last 4096 lines: enough after a wrap of the buffer. */
 	while (fgets(line, sizeof(line), f)) {
-		if (n++ < from)
-			continue;
-		if (strstr(line, "WARNING") || strstr(line, "BUG") ||
-		    strstr(line, "Call Trace") || strstr(line, "KASAN") ||
-		    strstr(line, "UBSAN") || strstr(line, "kmemleak") ||
-		    strstr(line, "refcount_t")) {
-			if (bad++ < 20)
-				printf("# dmesg: %s", line);
-		}
+		memcpy(lines[n % 4096], line, sizeof(line));
+		if (dmesg_mark[0] && !strcmp(line, dmesg_mark))
+			from = n + 1;
+		n++;
 	}
 	pclose(f);
+	if (n - from > 4096)
+		from = n - 4096;
+	for (i = from; i < n; i++) {
+		if (!splat_line(lines[i % 4096]))
+			continue;
+		if (bad++ < 20)
+			printf("# dmesg: %s", lines[i % 4096]);
+	}
 	return bad;
 }
 
