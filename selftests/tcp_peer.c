@@ -19,11 +19,16 @@
  *   --ready F    write "fd=N lport=L rport=R" to F once connected
  *   --linger S   after both directions finished, keep the socket S seconds
  *   --report F   at the end write to F "sent=S recv=R sent_sum=X
- *                recv_sum=Y gap_ms=G gap_at=O": FNV-1a 64 sums of the
- *                whole streams sent and received (resume counts the
- *                bytes before its offsets too, as they must have been),
- *                and the longest pause between two reads that returned
- *                data, in ms, with the receive offset it ended at
+ *                recv_sum=Y gap_ms=G gap_at=O": checksums of the whole
+ *                streams sent and received, taken over the bytes this
+ *                process wrote and read (resume adds the bytes before
+ *                its offsets as the stream defines them: its predecessor
+ *                checked them), and the longest pause between two reads
+ *                that returned data, in ms, with the receive offset at
+ *                which it ended; then " gaps=B-E,..." (or "gaps=-"): the
+ *                first 32 such pauses of 50 ms or more, from the last
+ *                read before to the first read after, in CLOCK_BOOTTIME
+ *                ms (the clock of /proc/uptime)
  *
  * The server (and resume) sends stream 1 and receives stream 2, the client
  * the other way round. Byte i of stream s is a function of (s, i) alone,
@@ -90,30 +95,48 @@ static void stream_fill(int s, uint64_t off, unsigned char *buf, size_t len)
 	}
 }
 
-static uint64_t fnv64(uint64_t h, const unsigned char *p, size_t len)
+/*
+ * A checksum that can be taken in pieces: the sum of the bytes and the sum
+ * of each byte times its stream offset plus one, both mod 2^64. A lost,
+ * added, changed or moved byte changes it.
+ */
+struct sum {
+	uint64_t plain, weighted;
+};
+
+static void sum_add(struct sum *c, uint64_t off, const unsigned char *p,
+		    size_t len)
 {
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		c->plain += p[i];
+		c->weighted += p[i] * (off + i + 1);
 	}
-	return h;
 }
 
-#define FNV64_INIT	0xcbf29ce484222325ULL
-
-/* The sum of bytes [0, len) of stream @s, for a process that resumes. */
-static uint64_t fnv64_prefix(int s, uint64_t len, unsigned char *buf)
+/* Add bytes [0, len) of stream @s as the stream defines them. */
+static void sum_prefix(struct sum *c, int s, uint64_t len, unsigned char *buf)
 {
-	uint64_t h = FNV64_INIT, off = 0;
+	uint64_t off = 0;
 	size_t n;
 
 	while (off < len) {
 		n = len - off < BUF ? len - off : BUF;
 		stream_fill(s, off, buf, n);
-		h = fnv64(h, buf, n);
+		sum_add(c, off, buf, n);
 		off += n;
 	}
-	return h;
+}
+
+#define MAX_GAPS	32
+
+static unsigned long long boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
 static double now_s(void)
@@ -183,10 +206,12 @@ int main(int argc, char **argv)
 	unsigned long long to_send = 0, to_recv = 0, rate = 0, linger = 0;
 	unsigned long long pause_at = ULLONG_MAX;
 	const char *state = NULL, *ready = NULL, *report = NULL, *mode;
-	uint64_t sent_sum = FNV64_INIT, recv_sum = FNV64_INIT;
+	struct sum sent_sum = { 0 }, recv_sum = { 0 };
+	unsigned long long gaps[MAX_GAPS][2], last_boot = 0;
 	double last_rd = 0, gap = 0;
+	unsigned int ngaps = 0, g;
 	unsigned long long gap_at = 0;
-	unsigned long long sent = 0, recvd = 0, base;
+	unsigned long long sent = 0, recvd = 0, base, rbase;
 	static unsigned char out[BUF], in[BUF], want[BUF];
 	struct sockaddr_storage ss;
 	bool wr_done = false, rd_done = false;
@@ -194,7 +219,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	socklen_t sl;
 	double t0;
-	char text[256];
+	char text[2048];
 
 	if (argc < 2)
 		die("usage: tcp_peer server|client ADDR PORT [OPTIONS] | resume [OPTIONS]");
@@ -300,12 +325,9 @@ int main(int argc, char **argv)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
 		die("fcntl: %s", strerror(errno));
 
-	if (report) {
-		sent_sum = fnv64_prefix(send_stream, sent, out);
-		recv_sum = fnv64_prefix(recv_stream, recvd, in);
-	}
 	t0 = now_s();
 	base = sent;
+	rbase = recvd;
 	wr_done = sent >= to_send;
 	if (wr_done && shutdown(fd, SHUT_WR))
 		die("shutdown: %s", strerror(errno));
@@ -366,9 +388,17 @@ int main(int argc, char **argv)
 				}
 				recvd += n;
 				if (report) {
+					unsigned long long tb = boot_ms();
 					double t = now_s();
 
-					recv_sum = fnv64(recv_sum, in, n);
+					if (last_rd && t - last_rd >= 0.05 &&
+					    ngaps < MAX_GAPS) {
+						gaps[ngaps][0] = last_boot;
+						gaps[ngaps++][1] = tb;
+					}
+					last_boot = tb;
+
+					sum_add(&recv_sum, recvd - n, in, n);
 					if (last_rd && t - last_rd > gap) {
 						gap = t - last_rd;
 						gap_at = recvd - n;
@@ -387,7 +417,7 @@ int main(int argc, char **argv)
 			if (n > 0) {
 				sent += n;
 				if (report)
-					sent_sum = fnv64(sent_sum, out, n);
+					sum_add(&sent_sum, sent - n, out, n);
 			}
 			if (sent == to_send) {
 				if (shutdown(fd, SHUT_WR))
@@ -399,10 +429,23 @@ int main(int argc, char **argv)
 	if (linger)
 		sleep(linger);
 	if (report) {
+		/* after the streams, so that resuming is not slowed down */
+		sum_prefix(&sent_sum, send_stream, base, out);
+		sum_prefix(&recv_sum, recv_stream, rbase, in);
 		snprintf(text, sizeof(text),
-			 "sent=%llu recv=%llu sent_sum=%016" PRIx64
-			 " recv_sum=%016" PRIx64 " gap_ms=%.1f gap_at=%llu\n",
-			 sent, recvd, sent_sum, recv_sum, gap * 1000, gap_at);
+			 "sent=%llu recv=%llu sent_sum=%016llx%016llx recv_sum=%016llx%016llx gap_ms=%.1f gap_at=%llu gaps=",
+			 sent, recvd, (unsigned long long)sent_sum.plain,
+			 (unsigned long long)sent_sum.weighted,
+			 (unsigned long long)recv_sum.plain,
+			 (unsigned long long)recv_sum.weighted, gap * 1000,
+			 gap_at);
+		for (g = 0; g < ngaps; g++)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 "%s%llu-%llu", g ? "," : "", gaps[g][0],
+				 gaps[g][1]);
+		if (!ngaps)
+			strcat(text, "-");
+		strcat(text, "\n");
 		write_file(report, text);
 	}
 	printf("sent=%llu recv=%llu ok\n", sent, recvd);

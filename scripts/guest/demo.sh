@@ -1,18 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The demo, inside the VM: load tcpkit and show what it registered.
-set -e
-echo "== tcpkit demo on Linux $(uname -r)"
-modprobe tcpkit
-echo "module:      $(grep '^tcpkit ' /proc/modules | cut -d' ' -f1-3)"
-echo "congestion:  $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
-if [ -d /sys/module/tcpkit/parameters ]; then
-	for p in /sys/module/tcpkit/parameters/*; do
-		echo "parameter:   $(basename "$p") = $(cat "$p")"
-	done
-fi
-if [ -x /usr/bin/tcpkit ]; then
-	tcpkit aimd show || true
-fi
-modprobe -r tcpkit
-echo "== unloaded cleanly"
+# The demo, inside the VM: select aimd and move a live TCP connection from
+# host A to host B (network namespaces) while its peer streams both ways;
+# see migrate.sh for the topology, the order of the steps and the checks.
+# Exits non-zero if any check fails.
+echo "== tcpkit demo on Linux $(uname -r): cross-host live migration"
+modprobe tcpkit || exit 1
+sysctl -w net.ipv4.tcp_congestion_control=aimd > /dev/null || exit 1
+echo "aimd selected: net.ipv4.tcp_congestion_control = $(cat /proc/sys/net/ipv4/tcp_congestion_control)"
+sh "$(dirname "$0")/migrate.sh"
