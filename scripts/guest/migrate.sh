@@ -61,8 +61,13 @@ cleanup()
 		kill -9 "$p" 2> /dev/null
 	done
 	topo_down
+	# init_net's default holds a reference on the module: give it back
+	if [ -n "$saved_cc" ]; then
+		echo "$saved_cc" > /proc/sys/net/ipv4/tcp_congestion_control
+	fi
 	rm -rf "$tmp"
 }
+saved_cc=
 trap cleanup EXIT
 
 now_ms()
@@ -208,6 +213,7 @@ command -v tcpdump > /dev/null || skip_all "no tcpdump"
 [ -x "$PEER" ] || skip_all "tcp_peer not built"
 modprobe tcpkit 2> /dev/null || skip_all "cannot load the tcpkit module"
 # new namespaces start with init_net's congestion control
+saved_cc=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
 echo aimd > /proc/sys/net/ipv4/tcp_congestion_control ||
 	skip_all "cannot select aimd"
 topo_up || skip_all "cannot build the four-namespace topology"
