@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the CRB lines of one bench/cr VM run into bench/results/cr.md and
+its gnuplot PNGs.
+
+usage: report.py RAW_LINES RESULTS_DIR KERNEL_RELEASE COMMAND
+"""
+import datetime
+import os
+import subprocess
+import sys
+
+PATHS = ('tcpkit', 'soccr')
+
+
+def parse(path):
+    lat, cpu, mem, scale, info, slab = {}, {}, {}, {}, [], []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) < 2 or w[0] != 'CRB':
+                continue
+            if w[1] == 'lat':
+                lat[(w[2], int(w[3]))] = dict(
+                    n=int(w[4]), ck=float(w[5]), ck99=float(w[6]),
+                    rs=float(w[7]), rs99=float(w[8]),
+                    sck=float(w[9]), srs=float(w[10]))
+            elif w[1] == 'cpu':
+                cpu[(w[2], int(w[3]))] = (float(w[5]), float(w[6]))
+            elif w[1] == 'memcpy':
+                mem[int(w[2])] = float(w[4])
+            elif w[1] == 'scale':
+                scale[(w[2], int(w[3]))] = (float(w[4]), float(w[5]))
+            elif w[1] == 'slab':
+                slab.append(' '.join(w[2:]))
+            else:
+                info.append(' '.join(w[1:]))
+    return lat, cpu, mem, scale, info, slab
+
+
+def qname(q):
+    if q == 0:
+        return 'idle'
+    if q >= 1 << 20:
+        return '%d MiB' % (q >> 20)
+    return '%d KiB' % (q >> 10)
+
+
+def gnuplot(script):
+    subprocess.run(['gnuplot'], input=script.encode(), check=True)
+
+
+def main():
+    raw, outdir, rel, cmd = sys.argv[1:5]
+    lat, cpu, mem, scale, info, slab = parse(raw)
+    qs = sorted({q for (_, q) in lat})
+    ns = sorted({n for (_, n) in scale})
+    out = []
+    w = out.append
+    w('# Checkpoint/restore benchmark: tcpkit against userspace TCP_REPAIR')
+    w('')
+    w('Written by `%s` on %s UTC, guest kernel %s (QEMU TCG, 2 vCPUs), '
+      'from one VM run. The host was heavily loaded by other VMs: absolute '
+      'times are inflated and noisy; ratios between paths measured in '
+      'this same run (samples of both paths interleaved) are the '
+      'meaningful figures.' % (
+          cmd, datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M'), rel))
+    w('')
+    w('## Method')
+    w('')
+    w('* **tcpkit**: `tcpkit_checkpoint()` of the server socket by fd, '
+      'without STOP, then `tcpkit_restore()` into a fresh socket '
+      '(libtcpkit.a, statically linked).')
+    w('* **soccr**: `bench/cr/soccr_baseline.c`, the sequence of CRIU\'s '
+      'libsoccr: dump = TCP_REPAIR on, TCP_INFO, SIOCOUTQ/SIOCOUTQNSD/'
+      'SIOCINQ, TCP_REPAIR_QUEUE + TCP_QUEUE_SEQ for both queues, '
+      'TCP_MAXSEG, TCP_TIMESTAMP, TCP_REPAIR_WINDOW, getsockname/'
+      'getpeername, MSG_PEEK of both queues; restore = socket, repair on, '
+      'SO_SNDBUFFORCE/SO_RCVBUFFORCE, bind, both queue seqs, connect, '
+      'TCP_REPAIR_OPTIONS, TCP_TIMESTAMP, receive queue then in-flight send '
+      'queue via TCP_REPAIR_QUEUE + send (chunk halved on refusal, as '
+      'libsoccr), TCP_REPAIR_WINDOW, repair off, unsent data sent normally.')
+    w('* **memcpy**: a copy of the same number of queue bytes between two '
+      'pre-faulted buffers (the floor).')
+    w('* Connections: loopback in a netns of their own. Every sample is a '
+      'fresh connection, its server end A holding QUEUE bytes in its '
+      'receive queue (the peer sent them, A did not read). Not timed: '
+      'setup, and between checkpoint and restore A is closed in repair mode '
+      '(no FIN, no RST; frees the 4-tuple so the restore can bind/connect '
+      'it in the same netns), the same for both paths. Timed: the '
+      'checkpoint; the restore including socket() and freeing the image. '
+      'Samples of both paths alternate.')
+    w('* Syscalls: every socket-related libc call (socket, bind, connect, '
+      'set/getsockopt, getsockname/peername, send/recv, sendmsg/recvmsg, '
+      'ioctl, close, and libmnl\'s mnl_socket_sendto) is wrapped with '
+      '`ld --wrap` in the benchmark binary, libtcpkit.a included, and '
+      'counted: exact counts of the calls each path makes.')
+    w('* CPU: getrusage user/system time around the timed operations, '
+      'per checkpoint+restore.')
+    w('* Scale: N connections set up (idle queues), then all N '
+      'checkpointed, closed in repair mode, and all N restored; total '
+      'times.')
+    w('')
+    w('## Latency per connection (us)')
+    w('')
+    w('| queue | path | samples | checkpoint median | checkpoint p99 | '
+      'restore median | restore p99 | ck+rs median | syscalls ck | '
+      'syscalls rs | CPU user/sys per ck+rs |')
+    w('|---|---|---|---|---|---|---|---|---|---|---|')
+    for q in qs:
+        for p in PATHS:
+            r = lat.get((p, q))
+            if not r:
+                continue
+            c = cpu.get((p, q), (0, 0))
+            w('| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f | '
+              '%.1f | %.0f / %.0f |' % (
+                  qname(q), p, r['n'], r['ck'], r['ck99'], r['rs'],
+                  r['rs99'], r['ck'] + r['rs'], r['sck'], r['srs'],
+                  c[0], c[1]))
+    w('')
+    w('p99 is the nearest-rank value; with fewer than 100 samples it is the '
+      'maximum or close to it.')
+    w('')
+    w('Ratios soccr/tcpkit (above 1: tcpkit is faster / makes fewer '
+      'calls):')
+    w('')
+    w('| queue | time ck+rs (median) | syscalls ck+rs |')
+    w('|---|---|---|')
+    for q in qs:
+        t, s = lat.get(('tcpkit', q)), lat.get(('soccr', q))
+        if t and s:
+            w('| %s | %.2f | %.2f |' % (
+                qname(q), (s['ck'] + s['rs']) / (t['ck'] + t['rs']),
+                (s['sck'] + s['srs']) / (t['sck'] + t['srs'])))
+    w('')
+    w('## Issue 6 targets against this run')
+    w('')
+    w('| target | measured | met |')
+    w('|---|---|---|')
+    t, s = lat.get(('tcpkit', 0)), lat.get(('soccr', 0))
+    if t and s:
+        r = (s['ck'] + s['rs']) / (t['ck'] + t['rs'])
+        w('| idle ck+rs at least 2x faster than soccr | soccr/tcpkit = '
+          '%.2f | %s |' % (r, 'yes' if r >= 2 else 'no'))
+        r = (s['sck'] + s['srs']) / (t['sck'] + t['srs'])
+        w('| idle: at least 5x fewer syscalls | %.0f vs %.0f: %.2fx | %s |' % (
+            t['sck'] + t['srs'], s['sck'] + s['srs'], r,
+            'yes' if r >= 5 else 'no'))
+    q = 4 << 20
+    if ('tcpkit', q) in lat and q in mem:
+        t = lat[('tcpkit', q)]
+        r = (t['ck'] + t['rs']) / mem[q]
+        w('| 4 MiB within 2x of memcpy | ck+rs = %.0fx memcpy time | %s |' % (
+            r, 'yes' if r <= 2 else 'no'))
+    big = max(ns) if ns else 0
+    if ('tcpkit', big) in scale and ('tcpkit', 100) in scale and big > 100:
+        a, b = scale[('tcpkit', big)], scale[('tcpkit', 100)]
+        r = ((a[0] + a[1]) / big) / ((b[0] + b[1]) / 100)
+        w('| per connection at %d within 1.2x of 100 | %.2fx | %s |' % (
+            big, r, 'yes' if r <= 1.2 else 'no'))
+    w('')
+    w('## Queue data throughput (MB/s, from the medians)')
+    w('')
+    w('Bytes of queue moved through checkpoint+restore per second of '
+      'ck+rs time, against one memcpy of the same bytes.')
+    w('')
+    w('| queue | tcpkit | soccr | memcpy | tcpkit/memcpy | soccr/memcpy |')
+    w('|---|---|---|---|---|---|')
+    for q in qs:
+        if q == 0 or q not in mem:
+            continue
+        t, s = lat[('tcpkit', q)], lat[('soccr', q)]
+        mt = q / (t['ck'] + t['rs'])
+        ms = q / (s['ck'] + s['rs'])
+        mm = q / mem[q]
+        w('| %s | %.1f | %.1f | %.1f | %.3f | %.3f |' % (
+            qname(q), mt, ms, mm, mt / mm, ms / mm))
+    w('')
+    w('## Scale: checkpoint+restore of N idle connections')
+    w('')
+    w('| N | path | checkpoint total (ms) | restore total (ms) | '
+      'per connection ck+rs (us) | per-connection vs N=100 |')
+    w('|---|---|---|---|---|---|')
+    for n in ns:
+        for p in PATHS:
+            r = scale.get((p, n))
+            if not r:
+                continue
+            per = (r[0] + r[1]) / n
+            b = scale.get((p, 100))
+            rel100 = '%.2f' % (per / ((b[0] + b[1]) / 100)) if b else '-'
+            w('| %d | %s | %.1f | %.1f | %.1f | %s |' % (
+                n, p, r[0] / 1000, r[1] / 1000, per, rel100))
+    w('')
+    if slab:
+        w('## Slab (object counts from /proc/slabinfo, before and after)')
+        w('')
+        for s in slab:
+            w('    ' + s)
+        w('')
+    w('Other lines: ' + '; '.join(info))
+    w('')
+    w('![ck+rs latency vs queue size](cr-latency.png)')
+    w('')
+    w('![time per connection vs N](cr-scale.png)')
+    w('')
+    w('## Reproduce')
+    w('')
+    w('    bench/cr/run.sh            # builds, boots the 6.12 VM once, '
+      'writes this file')
+    w('    bench/cr/run.sh --quick    # 3 samples, <= 100 connections')
+    w('')
+    w('Raw lines: cr-raw.txt.')
+    with open(os.path.join(outdir, 'cr.md'), 'w') as f:
+        f.write('\n'.join(out) + '\n')
+
+    dat = os.path.join(outdir, 'cr-latency.dat')
+    with open(dat, 'w') as f:
+        for q in qs:
+            if q == 0:
+                continue
+            t, s = lat[('tcpkit', q)], lat[('soccr', q)]
+            f.write('%d %f %f %f\n' % (q, (t['ck'] + t['rs']) / 1000,
+                                       (s['ck'] + s['rs']) / 1000,
+                                       mem.get(q, 0) / 1000))
+    gnuplot('''
+set terminal pngcairo size 800,500 font ",10"
+set output "%s"
+set logscale xy
+set xlabel "receive queue (bytes)"
+set ylabel "checkpoint+restore median (ms)"
+set key top left
+plot "%s" u 1:2 w lp t "tcpkit", "" u 1:3 w lp t "soccr (userspace)", \
+     "" u 1:4 w lp t "memcpy"
+''' % (os.path.join(outdir, 'cr-latency.png'), dat))
+    dat2 = os.path.join(outdir, 'cr-scale.dat')
+    with open(dat2, 'w') as f:
+        for n in ns:
+            if ('tcpkit', n) in scale and ('soccr', n) in scale:
+                t, s = scale[('tcpkit', n)], scale[('soccr', n)]
+                f.write('%d %f %f\n' % (n, (t[0] + t[1]) / n,
+                                        (s[0] + s[1]) / n))
+    gnuplot('''
+set terminal pngcairo size 800,500 font ",10"
+set output "%s"
+set logscale x
+set xlabel "connections"
+set ylabel "checkpoint+restore per connection (us)"
+set key top left
+plot "%s" u 1:2 w lp t "tcpkit", "" u 1:3 w lp t "soccr (userspace)"
+''' % (os.path.join(outdir, 'cr-scale.png'), dat2))
+    os.unlink(dat)
+    os.unlink(dat2)
+
+
+main()

@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: every benchmark, each booting the 6.12 VM once and writing
+# its report under bench/results/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOPDIR/scripts/deps.sh"
+for b in cc cr; do
+	[ -x "$TOPDIR/bench/$b/run.sh" ] || continue
+	echo "== bench/$b"
+	"$TOPDIR/bench/$b/run.sh" --kver 6.12
+done
