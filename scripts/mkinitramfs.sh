@@ -19,7 +19,7 @@ root=$(dirname "$out")/root
 
 # Kernel modules the selftests and benchmarks load, beyond tcpkit itself.
 WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress
-	cls_u32 cls_matchall act_mirred tcp_highspeed tcp_scalable tcp_dctcp
+	cls_u32 cls_matchall act_mirred act_gact tcp_highspeed tcp_scalable tcp_dctcp
 	tcp_bbr tcp_vegas nf_conntrack"
 
 BINARIES="kmod ip tc ss nstat iperf3 tcpdump ethtool"
