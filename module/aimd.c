@@ -73,7 +73,9 @@ static DEFINE_MUTEX(aimd_global_lock);
 /*
  * TCP_CC_INFO payload (20 bytes, fits union tcp_cc_info). inet_diag gets
  * nothing: its attribute types (VEGAS/DCTCP/BBR) describe other algorithms.
+ * Userspace sees it in Documentation/aimd.rst until the uapi header has it.
  */
+#ifndef TCPKIT_AIMD_INFO_OVERRIDE
 struct tcpkit_aimd_info {
 	__u32	aimd_alpha;	/* thousandths of a segment per RTT */
 	__u16	aimd_beta;	/* thousandths of cwnd kept after a loss */
@@ -84,6 +86,7 @@ struct tcpkit_aimd_info {
 };
 
 #define TCPKIT_AIMD_INFO_OVERRIDE	0x1	/* per-connection parameters */
+#endif
 
 /* Per-connection state in icsk_ca_priv (zeroed when aimd is assigned). */
 struct aimd {
@@ -170,12 +173,12 @@ static void aimd_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 	}
 
 	/* Reno's counter (tp->snd_cwnd_cnt) and its resets, fed alpha-scaled
-	 * packet counts: 1 segment per cwnd scaled packets acked.
+	 * packet counts: 1 segment per cwnd scaled packets acked. Called even
+	 * with 0, as Reno would, so that alpha = 1000 makes Reno's calls.
 	 */
 	alpha = FIELD_GET(AIMD_ALPHA_MASK, aimd_load(ca));
 	acked = aimd_scale_acked(tp, ca, acked, alpha);
-	if (acked)
-		tcp_cong_avoid_ai(tp, tcp_snd_cwnd(tp), acked);
+	tcp_cong_avoid_ai(tp, tcp_snd_cwnd(tp), acked);
 }
 
 static u32 aimd_ssthresh(struct sock *sk)
@@ -508,7 +511,8 @@ static int aimd_param_get(char *buffer, const struct kernel_param *kp)
 {
 	enum aimd_field f = *(const enum aimd_field *)kp->arg;
 	struct tcpkit_aimd_params p;
-	u32 v, frac, width = 3;
+	u32 v, frac;
+	int width = 3;
 
 	tcpkit_aimd_get_global(&p);
 	v = f == AIMD_F_ALPHA ? p.alpha :

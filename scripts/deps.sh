@@ -10,9 +10,10 @@ set -euo pipefail
 PACKAGES="gcc make libc6-dev pkg-config libmnl-dev file cpio kmod
 	qemu-system-x86 busybox-static iproute2 iperf3 tcpdump ethtool
 	sparse linux-source-6.12 python3 python3-yaml python3-jsonschema
-	gnuplot-nox xz-utils bc"
+	gnuplot-nox xz-utils bc flex bison libelf-dev"
 for s in $SUPPORTED_SERIES; do
-	PACKAGES="$PACKAGES linux-headers-$(series_meta "$s")"
+	series_source "$s" > /dev/null ||
+		PACKAGES="$PACKAGES linux-headers-$(series_meta "$s")"
 done
 
 [ "$(id -u)" = 0 ] || die "deps.sh must run as root (it calls apt-get)"
@@ -43,6 +44,7 @@ fi
 need=$(missing)
 stale=
 for s in $SUPPORTED_SERIES; do
+	series_source "$s" > /dev/null && continue
 	[ -d "$("$TOPDIR/scripts/kernel.sh" kdir "$s")" ] ||
 		stale="$stale linux-headers-$(series_meta "$s")"
 done
@@ -68,6 +70,10 @@ if [ "$(cat "$src/.version" 2>/dev/null)" != "$ver" ]; then
 		'linux-source-6.12/Documentation/netlink/*'
 	echo "$ver" > "$src/.version"
 fi
+# Series built from source (flex, bison and libelf-dev above are for
+# them) are built on first use by kernel.sh, so that a failed build fails
+# that series only.
 for s in $SUPPORTED_SERIES; do
+	series_source "$s" > /dev/null && continue
 	"$TOPDIR/scripts/kernel.sh" fetch "$s" >/dev/null
 done

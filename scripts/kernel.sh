@@ -6,6 +6,12 @@
 # kernel.sh fetch SERIES     download and unpack its image and modules into
 #                            the cache (never into the host's /boot); print
 #                            the directory
+# kernel.sh cmdline SERIES   print the kernel command line the series needs
+#                            beyond the console (the debug kernel's checks)
+#
+# Series built from source (series_source in lib.sh, e.g. 7.2, 7.2-debug)
+# go through kernel-build.sh: fetch builds once and caches, kdir is the
+# cached build tree (so it builds too when needed).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,10 +51,36 @@ fetch()
 	echo "$dir"
 }
 
+# The debug kernel turns every WARN into a crash the log scan sees, and
+# records leaks for scripts/guest/kmemleak.sh to report.
+cmdline()
+{
+	case $(series_source "$1" || true) in
+	*" debug") echo "panic_on_warn=1 kmemleak=on" ;;
+	*) echo "" ;;
+	esac
+}
+
 mkdir -p "$TCPKIT_CACHE"
+build=$TOPDIR/scripts/kernel-build.sh
+case ${1:-} in
+release|kdir|fetch|cmdline) [ -n "${2:-}" ] || die "kernel.sh $1: SERIES missing" ;;
+esac
+if src=$(series_source "${2:-}"); then
+	read -r src variant <<< "$src"
+	case $1 in
+	release) "$build" release "$src" "$variant" ;;
+	kdir) echo "$("$build" build "$src" "$variant")/build" ;;
+	fetch) "$build" build "$src" "$variant" ;;
+	cmdline) cmdline "$2" ;;
+	*) echo "usage: $0 {release|kdir|fetch|cmdline} SERIES" >&2; exit 1 ;;
+	esac
+	exit
+fi
 case ${1:-} in
 release) release "$2" ;;
 kdir) echo "/usr/src/linux-headers-$(release "$2")" ;;
 fetch) fetch "$2" ;;
-*) echo "usage: $0 {release|kdir|fetch} SERIES" >&2; exit 1 ;;
+cmdline) series_meta "$2" > /dev/null; cmdline "$2" ;;
+*) echo "usage: $0 {release|kdir|fetch|cmdline} SERIES" >&2; exit 1 ;;
 esac

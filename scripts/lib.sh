@@ -22,3 +22,15 @@ series_meta()
 	*) die "unsupported kernel series '$1' (supported: $SUPPORTED_SERIES)" ;;
 	esac
 }
+
+# Series built here from Debian unstable's newest linux-source of the
+# series (kernel-build.sh): print "SOURCE-SERIES VARIANT"; fail for the
+# Debian image series above. -debug is the KASAN/lockdep/kmemleak kernel.
+series_source()
+{
+	case $1 in
+	7.2) echo "7.2 plain" ;;
+	7.2-debug) echo "7.2 debug" ;;
+	*) return 1 ;;
+	esac
+}

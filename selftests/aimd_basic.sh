@@ -48,6 +48,8 @@ loaded() { grep -q '^tcpkit ' /proc/modules; }
 unloaded() { ! loaded; }
 try_rmmod() { rmmod tcpkit 2>/dev/null; }
 listed() { grep -qw aimd /proc/sys/net/ipv4/tcp_available_congestion_control; }
+# No socket of the init netns (orphans included) uses aimd any more.
+no_aimd_socket() { ! ss -tai 2>/dev/null | grep -qw aimd; }
 
 # sock_is EXPECTED ARGS...: run aimd_sock, compare its first line.
 sock_is()
@@ -114,6 +116,7 @@ ktap_check "rmmod refused while a socket and a netns default use aimd" \
 exec 3>&-
 wait "$HOLD"
 HOLD=
+wait_until 10 no_aimd_socket
 ktap_check "rmmod refused while only a netns default uses aimd" \
 	sh -c '! /sbin/rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
 ip netns exec $NS sysctl -qw $SYSCTL=reno

@@ -1,0 +1,207 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Congestion control benchmark, guest side (runs inside the test VM; see
+# run.sh). Prints one "CCB SCENARIO ..." line per ccbench output line.
+#
+#   sender S               router R                          receiver D
+#   s0 10.0.1.1 ------ r0 10.0.1.2 | r1 10.0.2.2 ------------ d0 10.0.2.1
+#              ACKs <- netem 20ms  | tbf RATE Mbit/s, BDP queue -> data
+#                     (gact drops) |
+#   s1 10.0.3.1 --------------------------------------------- d1 10.0.3.2
+#                      (unshaped: CPU cost)
+#
+# Algorithms: reno, cubic, highspeed and aimd with (alpha, beta) set through
+# the module parameters before each aimd flow (only one aimd setting is ever
+# live at a time). Scenarios: single-flow goodput, Jain's index of 2/4/8
+# flows, TCP-friendly pairs against reno, convergence of staggered flows,
+# mean window under periodic loss, unshaped bulk throughput.
+cd "$(dirname "$0")" || exit 1
+
+ip() { /usr/sbin/ip "$@"; }
+tc() { /usr/sbin/tc "$@"; }
+modprobe() { /sbin/modprobe "$@"; }
+
+S=ccb-s R=ccb-r D=ccb-d
+P=/sys/module/tcpkit/parameters
+PORT=5201
+RATE=${RATE:-100}	# bottleneck, Mbit/s
+BDP=$((RATE * 2500))	# RATE * 20 ms, bytes: the queue limit
+QUICK=${QUICK:-0}	# 1: shorter runs, for trying the harness
+
+# Durations and warm-ups (s): beta = 0.875 needs long ones to forget
+# slow start's overshoot and to converge.
+T_GOODPUT=20 T_JAIN=20 T_PAIR=40 W_PAIR=10 T_CONV=50 T_MODEL=15 W_MODEL=5
+T_CPU=8 N_CPU=5
+if [ "$QUICK" = 1 ]; then
+	T_GOODPUT=6 T_JAIN=6 T_PAIR=8 W_PAIR=2 T_CONV=10 T_MODEL=5 W_MODEL=2
+	T_CPU=2 N_CPU=2
+fi
+
+log() { echo "CCB info $*"; }
+
+for m in tcpkit tcp_highspeed sch_tbf sch_netem sch_ingress cls_u32 act_gact veth; do
+	modprobe $m || { log "cannot load $m"; exit 1; }
+done
+
+ip netns add $S && ip netns add $R && ip netns add $D || exit 1
+ip link add s0 netns $S type veth peer name r0 netns $R
+ip link add r1 netns $R type veth peer name d0 netns $D
+ip -n $S addr add 10.0.1.1/24 dev s0
+ip -n $R addr add 10.0.1.2/24 dev r0
+ip -n $R addr add 10.0.2.2/24 dev r1
+ip -n $D addr add 10.0.2.1/24 dev d0
+for l in "$S s0" "$R r0" "$R r1" "$D d0"; do
+	set -- $l
+	ip -n $1 link set lo up
+	ip -n $1 link set $2 up
+	# One backlog per hop: no reordering from two CPUs racing.
+	ip netns exec $1 sh -c "echo 1 > /sys/class/net/$2/queues/rx-0/rps_cpus"
+done
+# A direct, unshaped veth between sender and receiver, for the CPU cost.
+ip link add s1 netns $S type veth peer name d1 netns $D
+ip -n $S addr add 10.0.3.1/24 dev s1
+ip -n $D addr add 10.0.3.2/24 dev d1
+ip -n $S link set s1 up
+ip -n $D link set d1 up
+ip -n $S route add default via 10.0.1.2
+ip -n $D route add default via 10.0.2.2
+ip netns exec $R sysctl -qw net.ipv4.ip_forward=1
+for ns in $S $D; do
+	ip netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=1
+	ip netns exec $ns sysctl -qw net.ipv4.tcp_rmem="4096 131072 16777216"
+	ip netns exec $ns sysctl -qw net.ipv4.tcp_wmem="4096 16384 16777216"
+done
+tc -n $R qdisc add dev r0 ingress
+
+# The ACK path always carries the 20 ms.
+tc -n $R qdisc add dev r0 root netem delay 20ms limit 100000
+
+offloads()
+{
+	ip netns exec $S ethtool -K s0 tso "$1" gso "$1" >/dev/null 2>&1
+}
+
+# path bottleneck | loss P
+path()
+{
+	tc -n $R qdisc del dev r1 root 2>/dev/null
+	tc -n $R filter del dev r0 ingress 2>/dev/null
+	tc -n $R qdisc del dev r0 root 2>/dev/null
+	case $1 in
+	bottleneck)
+		offloads on
+		tc -n $R qdisc add dev r0 root netem delay 20ms limit 100000
+		tc -n $R qdisc add dev r1 root tbf rate ${RATE}mbit burst 32k \
+			limit $BDP
+		;;
+	loss)
+		# One packet is one segment, every (1/P)th is dropped.
+		offloads off
+		tc -n $R qdisc add dev r0 root netem delay 20ms limit 100000
+		tc -n $R filter add dev r0 ingress protocol ip prio 1 u32 \
+			match ip protocol 6 0xff match ip dport $PORT 0xffff \
+			action gact ok random determ drop "$2"
+		;;
+	esac
+}
+
+# algo NAME: set the congestion control (and aimd's parameters) for NAME.
+CC=
+algo()
+{
+	case $1 in
+	aimd1) CC=aimd; echo 1 > $P/alpha; echo 0.5 > $P/beta ;;
+	f875) CC=aimd; echo 0.2 > $P/alpha; echo 0.875 > $P/beta ;;
+	f7) CC=aimd; echo 0.529 > $P/alpha; echo 0.7 > $P/beta ;;
+	f8) CC=aimd; echo 0.333 > $P/alpha; echo 0.8 > $P/beta ;;
+	*) CC=$1 ;;
+	esac
+}
+
+# send SCENARIO NAME CC SECONDS SKIP DELAY [ccbench options]
+DST=10.0.2.1
+send()
+{
+	local sc=$1 name=$2 cc=$3 secs=$4 skip=$5 delay=$6
+
+	shift 6
+	[ "$delay" != 0 ] && sleep "$delay"
+	ip netns exec $S ./ccbench send -d $DST -p $PORT -C "$cc" \
+		-t "$secs" -s "$skip" -n "$name" "$@" | sed "s|^|CCB $sc |"
+}
+
+ip netns exec $D ./ccbench recv -p $PORT &
+RECV=$!
+
+log "kernel $(uname -r)"
+log "rate $RATE"
+
+# 1. Goodput of one flow alone, with cwnd traces for the plots. Single
+# runs vary with the host: reno and aimd(1, 0.5) alternate three times.
+path bottleneck
+for rep in 1 2 3; do
+	for a in reno aimd1; do
+		algo $a
+		send goodput/$a $a.$rep $CC $T_GOODPUT 3 0 -T 10
+	done
+done
+for a in cubic highspeed f875 f7; do
+	algo $a
+	send goodput/$a $a.1 $CC $T_GOODPUT 3 0 -T 10
+done
+
+# 2. Jain's index: N flows of one algorithm started together.
+for a in reno aimd1 f875 cubic; do
+	algo $a
+	for n in 2 4 8; do
+		i=0 pids=
+		while [ $i -lt $n ]; do
+			i=$((i + 1))
+			send jain$n/$a $a.$i $CC $T_JAIN 5 0 &
+			pids="$pids $!"
+		done
+		wait $pids
+	done
+done
+
+# 3. Each pair against one reno flow on the same bottleneck.
+for a in aimd1 f875 f7 f8 cubic; do
+	algo $a
+	send pair/$a $a $CC $T_PAIR $W_PAIR 0 -T 20 &
+	pids=$!
+	send pair/$a reno reno $T_PAIR $W_PAIR 0 -T 20 &
+	wait $pids $!
+done
+
+# 4. Convergence: a second flow joins 5 s after the first.
+for a in reno aimd1 f875 cubic; do
+	algo $a
+	send conv/$a first $CC $T_CONV 0 0 &
+	pids=$!
+	send conv/$a second $CC $((T_CONV - 5)) 0 5 &
+	wait $pids $!
+done
+
+# 5. Mean window under periodic loss, against the model.
+for a in aimd1 f875 f7 reno; do
+	algo $a
+	for n in 1000 500 200 100; do
+		path loss $n
+		send model/$a/$n $a $CC $T_MODEL $W_MODEL 0 -T 10
+	done
+done
+
+# 6. CPU cost: bulk throughput over the direct veth, alternating.
+DST=10.0.3.2
+i=0
+while [ $i -lt $N_CPU ]; do
+	i=$((i + 1))
+	for a in reno aimd1; do
+		algo $a
+		send cpu/$a $a.$i $CC $T_CPU 1 0
+	done
+done
+
+algo aimd1
+kill $RECV 2>/dev/null
+log done
