@@ -10,7 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Lines that mean the kernel is unwell (NIPA's list and then some).
-CRASH_RE='\] RIP:|Call Trace:|WARNING:|BUG:|KASAN|ref_tracker:|unreferenced object|blocked for more than|Kernel panic|general protection fault|UBSAN:'
+CRASH_RE='\] RIP:|Call Trace:|WARNING:|BUG:|KASAN|ref_tracker:|unreferenced object 0x|blocked for more than|Kernel panic|general protection fault|UBSAN:'
 
 SERIES=${TCPKIT_SERIES:-$SUPPORTED_SERIES}
 report=$TOPDIR/build/check.ktap

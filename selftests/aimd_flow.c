@@ -48,6 +48,8 @@
 #include <unistd.h>
 #include <linux/tcp.h>
 
+#include "flow_lib.h"
+
 #define MAX_SAMPLES	200000
 
 struct sample {
@@ -64,14 +66,6 @@ static struct sample *samples;
 static uint32_t beta = 500, beta_ecn;
 static unsigned int want_stable_ecn, want_stable_loss;
 static unsigned int nsamples;
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int do_recv(int port, int clamp)
 {
@@ -109,17 +103,6 @@ static int do_recv(int port, int clamp)
 		total += n;
 	printf("# recv bytes=%lld\n", total);
 	return 0;
-}
-
-static void *writer(void *arg)
-{
-	static char buf[1 << 16];
-	int fd = *(int *)arg;
-
-	/* Until shutdown(SHUT_WR) makes send() fail. */
-	while (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) > 0 || errno == EINTR)
-		;
-	return NULL;
 }
 
 static int take_sample(int fd, uint64_t t0)
@@ -311,46 +294,19 @@ static int do_send(const char *addr, int port, const char *cc,
 		   unsigned int want_cuts,
 		   unsigned int want_growth, int seconds, int verbose)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct timespec tick = { 0, 1000000 };
 	unsigned int cuts = 0, grown = 0, tail = 0, last = 0, secn = 0, sloss = 0;
 	uint64_t t0, deadline;
 	char name[16] = "";
-	socklen_t len;
 	pthread_t thr;
-	int fd, tries;
+	int fd;
 
-	a.sin_port = htons(port);
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
-		fprintf(stderr, "bad address %s\n", addr);
-		return 1;
-	}
 	samples = calloc(MAX_SAMPLES, sizeof(*samples));
 	if (!samples)
 		return 1;
-
-	for (tries = 0;; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd < 0) {
-			perror("socket");
-			return 1;
-		}
-		if (cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc,
-				     strlen(cc))) {
-			perror("TCP_CONGESTION");
-			return 1;
-		}
-		if (!connect(fd, (void *)&a, sizeof(a)))
-			break;
-		if (errno != ECONNREFUSED || tries > 100) {
-			perror("connect");
-			return 1;
-		}
-		close(fd);
-		usleep(20000);
-	}
-	len = sizeof(name) - 1;
-	getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len);
+	fd = flow_connect(addr, port, cc, name, sizeof(name));
+	if (fd < 0)
+		return 1;
 	printf("# cc=%s beta=%u beta_ecn=%u\n", name, beta, beta_ecn);
 
 	if (pthread_create(&thr, NULL, writer, &fd)) {

@@ -647,27 +647,43 @@ static inline int kill_silently(int fd)
 	return close(fd) ? -errno : 0;
 }
 
-/* One counter of the Tcp: line of /proc/net/snmp (this netns). */
-static inline long tcp_mib(const char *name)
+/*
+ * Counters of one SECTION ("Tcp:", "TcpExt:") of a /proc/net MIB FILE of
+ * this netns: the one called NAME, or with PREFIX the sum of those whose
+ * name starts with NAME (0 if none). -1 if there is no such counter.
+ */
+static inline long proc_mib(const char *file, const char *section,
+			    const char *name, bool prefix)
 {
-	char hdr[1024], val[1024], *h, *v, *hs, *vs;
-	FILE *f = fopen("/proc/net/snmp", "r");
+	char hdr[8192], val[8192], *h, *v, *hs, *vs;
+	FILE *f = fopen(file, "r");
 	long ret = -1;
 
 	if (!f)
 		return -1;
 	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "Tcp:", 4))
+		if (strncmp(hdr, section, strlen(section)))
 			continue;
+		if (prefix)
+			ret = 0;
 		h = strtok_r(hdr, " \n", &hs);
 		v = strtok_r(val, " \n", &vs);
 		while ((h = strtok_r(NULL, " \n", &hs)) &&
-		       (v = strtok_r(NULL, " \n", &vs)))
-			if (!strcmp(h, name))
+		       (v = strtok_r(NULL, " \n", &vs))) {
+			if (!prefix && !strcmp(h, name))
 				ret = atol(v);
+			else if (prefix && !strncmp(h, name, strlen(name)))
+				ret += atol(v);
+		}
 	}
 	fclose(f);
 	return ret;
+}
+
+/* One counter of the Tcp: line of /proc/net/snmp (this netns). */
+static inline long tcp_mib(const char *name)
+{
+	return proc_mib("/proc/net/snmp", "Tcp:", name, false);
 }
 
 /* Give up CAP_NET_ADMIN (effective and permitted) for the rest of the test. */

@@ -68,25 +68,7 @@ static int sysctl_set3(const char *path, const int v[3])
 /* Sum of the TcpExt counters of this netns whose name starts with @pfx. */
 static long tcpext_sum(const char *pfx)
 {
-	char hdr[8192], val[8192], *h, *v, *hs, *vs;
-	FILE *f = fopen("/proc/net/netstat", "r");
-	long ret = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "TcpExt:", 7))
-			continue;
-		ret = 0;
-		h = strtok_r(hdr, " \n", &hs);
-		v = strtok_r(val, " \n", &vs);
-		while ((h = strtok_r(NULL, " \n", &hs)) &&
-		       (v = strtok_r(NULL, " \n", &vs)))
-			if (!strncmp(h, pfx, strlen(pfx)))
-				ret += atol(v);
-	}
-	fclose(f);
-	return ret;
+	return proc_mib("/proc/net/netstat", "TcpExt:", pfx, true);
 }
 
 /*

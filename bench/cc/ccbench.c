@@ -31,13 +31,7 @@
 #include <unistd.h>
 #include <linux/tcp.h>
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "flow_lib.h"
 
 static int do_recv(int port)
 {
@@ -71,17 +65,6 @@ static int do_recv(int port)
 	}
 }
 
-static void *writer(void *arg)
-{
-	static char buf[1 << 16];
-	int fd = *(int *)arg;
-
-	/* Until shutdown(SHUT_WR) makes send() fail. */
-	while (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) > 0 || errno == EINTR)
-		;
-	return NULL;
-}
-
 static int info(int fd, struct tcp_info *ti)
 {
 	socklen_t len = sizeof(*ti);
@@ -95,42 +78,16 @@ static int do_send(const char *addr, int port, const char *cc, int seconds,
 {
 	uint64_t t0, t, next_i, next_t = 0, start_bytes = 0, last_bytes = 0;
 	uint64_t cwnd_sum = 0, rtt_sum = 0, n = 0, start_t = 0;
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct timespec tick = { 0, 5000000 };
 	uint32_t start_retrans = 0, start_delivered = 0;
 	char cc_name[16] = "";
 	struct tcp_info ti;
-	int fd, tries, started = 0;
-	socklen_t len;
+	int fd, started = 0;
 	pthread_t thr;
 
-	a.sin_port = htons(port);
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
-		fprintf(stderr, "bad address %s\n", addr);
+	fd = flow_connect(addr, port, cc, cc_name, sizeof(cc_name));
+	if (fd < 0)
 		return 1;
-	}
-	for (tries = 0;; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd < 0) {
-			perror("socket");
-			return 1;
-		}
-		if (cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc,
-				     strlen(cc))) {
-			perror("TCP_CONGESTION");
-			return 1;
-		}
-		if (!connect(fd, (void *)&a, sizeof(a)))
-			break;
-		if (errno != ECONNREFUSED || tries > 100) {
-			perror("connect");
-			return 1;
-		}
-		close(fd);
-		usleep(20000);
-	}
-	len = sizeof(cc_name) - 1;
-	getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc_name, &len);
 
 	if (pthread_create(&thr, NULL, writer, &fd)) {
 		fprintf(stderr, "pthread_create failed\n");
