@@ -6,6 +6,8 @@
 # make deps            install the Debian packages everything below needs
 # make check           static checks, then the selftests in QEMU on every
 #                      supported kernel; ends with "N passed, N failed"
+# make check-debug     the same on the 7.2 debug kernel (KASAN, lockdep,
+#                      kmemleak, panic_on_warn), built from source once
 # make style           W=1, sparse (C=2) and checkpatch --strict only
 # make demo            the README's demo in a VM
 # make vm-shell KVER=  a shell in the test VM
@@ -19,7 +21,7 @@ KSFT_DIR ?= $(TCPKIT_CACHE)/src-6.12/tools/testing/selftests
 PREFIX ?= /usr
 export TCPKIT_CACHE PREFIX
 
-.PHONY: all module lib cli selftests deps check style demo vm-shell vm-prereqs \
+.PHONY: all module lib cli selftests deps check check-debug style demo vm-shell vm-prereqs \
 	bench install clean
 
 all: lib cli selftests module
@@ -52,6 +54,9 @@ deps:
 
 check:
 	@scripts/check.sh
+
+check-debug:
+	@TCPKIT_SERIES=7.2-debug scripts/check.sh
 
 style:
 	@scripts/style.sh

@@ -8,6 +8,9 @@
 #define _TCPKIT_COMPAT_H
 
 #include <linux/tcp.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_sock.h>
 #include <net/tcp.h>
 
 #include <linux/tcpkit.h>
@@ -75,13 +78,89 @@ static inline int tcpkit_tcp_ts_optval(u32 val, u8 clock)
 	return (int)val;
 }
 
-/*
- * tcp_set_state() is exported up to 7.1 (EXPORT_SYMBOL_GPL); 7.2 dropped
- * the export. Only the ESTABLISHED -> CLOSE_WAIT step of a restore uses it.
+/**
+ * tcpkit_tcp_set_close_wait() - move a restored socket to CLOSE_WAIT
+ * @sk: the socket, locked, in ESTABLISHED
+ *
+ * tcp_set_state() is no longer exported on 7.x. For ESTABLISHED ->
+ * CLOSE_WAIT it only stores the state (no counter moves, no unhash), which
+ * the exported inet_sk_set_state() does too, tracepoint included; only a
+ * BPF_SOCK_OPS_STATE_CB program would miss the step.
  */
-static inline void tcpkit_tcp_set_state(struct sock *sk, int state)
+static inline void tcpkit_tcp_set_close_wait(struct sock *sk)
 {
-	tcp_set_state(sk, state);
+#ifdef TCPKIT_HAVE_TCP_SET_STATE_EXPORT
+	tcp_set_state(sk, TCP_CLOSE_WAIT);
+#else
+	inet_sk_set_state(sk, TCP_CLOSE_WAIT);
+#endif
 }
+
+/**
+ * tcpkit_inet_lookup_established() - find an established IPv4 TCP socket
+ * @net: the network namespace whose TCP hash table is searched
+ * @saddr: remote address, as an arriving segment's source
+ * @sport: remote port
+ * @daddr: local address
+ * @dport: local port
+ * @dif: device index or 0
+ *
+ * 7.x looks the netns' hashinfo up itself and dropped the argument.
+ * Caller holds rcu_read_lock().
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+static inline struct sock *
+tcpkit_inet_lookup_established(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport, int dif)
+{
+#ifdef TCPKIT_HAVE_INET_LOOKUP_NO_HASHINFO
+	return inet_lookup_established(net, saddr, sport, daddr, dport, dif);
+#else
+	return inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+				       saddr, sport, daddr, dport, dif);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+/**
+ * tcpkit_inet6_lookup_established() - find an established IPv6 TCP socket
+ * @net: the network namespace whose TCP hash table is searched
+ * @saddr: remote address, as an arriving segment's source
+ * @sport: remote port
+ * @daddr: local address
+ * @hnum: local port, host order
+ * @dif: device index or 0
+ *
+ * Same change as tcpkit_inet_lookup_established(). Caller holds
+ * rcu_read_lock().
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+static inline struct sock *
+tcpkit_inet6_lookup_established(struct net *net, const struct in6_addr *saddr,
+				__be16 sport, const struct in6_addr *daddr,
+				u16 hnum, int dif)
+{
+#ifdef TCPKIT_HAVE_INET6_LOOKUP_NO_HASHINFO
+	return __inet6_lookup_established(net, saddr, sport, daddr, hnum,
+					  dif, 0);
+#else
+	return __inet6_lookup_established(net,
+					  net->ipv4.tcp_death_row.hashinfo,
+					  saddr, sport, daddr, hnum, dif, 0);
+#endif
+}
+#endif
+
+/*
+ * 7.x: kernel_bind() and kernel_connect() take struct sockaddr_unsized, of
+ * which struct sockaddr_storage is one.
+ */
+#ifdef TCPKIT_HAVE_SOCKADDR_UNSIZED
+#define tcpkit_kernel_sockaddr(ss) ((struct sockaddr_unsized *)(ss))
+#else
+#define tcpkit_kernel_sockaddr(ss) ((struct sockaddr *)(ss))
+#endif
 
 #endif /* _TCPKIT_COMPAT_H */

@@ -505,7 +505,7 @@ static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
 	}
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
-	tcpkit_tcp_set_state(sk, TCP_CLOSE_WAIT);
+	tcpkit_tcp_set_close_wait(sk);
 	release_sock(sk);
 }
 
@@ -629,7 +629,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	}
 
 	len = tcpkit_sockaddr(c, true, &ss);
-	err = kernel_bind(sock, (struct sockaddr *)&ss, len);
+	err = kernel_bind(sock, tcpkit_kernel_sockaddr(&ss), len);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot bind the local address and port");
 		return err;
@@ -651,7 +651,8 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	}
 
 	len = tcpkit_sockaddr(c, false, &ss);
-	err = kernel_connect(sock, (struct sockaddr *)&ss, len, O_NONBLOCK);
+	err = kernel_connect(sock, tcpkit_kernel_sockaddr(&ss), len,
+			     O_NONBLOCK);
 	if (err == -EADDRNOTAVAIL) {
 		NL_SET_ERR_MSG(extack,
 			       "4-tuple still in use in this network namespace");

@@ -85,13 +85,12 @@ static struct sock *tcpkit_lookup4(struct net *net, __be32 laddr,
 				   __be16 lport, __be32 raddr, __be16 rport,
 				   int dif)
 {
-	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	struct sock *sk;
 
 	/* Seen from an arriving segment: the remote end is the source. */
 	rcu_read_lock();
-	sk = inet_lookup_established(net, hinfo, raddr, rport, laddr, lport,
-				     dif);
+	sk = tcpkit_inet_lookup_established(net, raddr, rport, laddr, lport,
+					    dif);
 	rcu_read_unlock();
 	return sk;
 }
@@ -102,12 +101,11 @@ static struct sock *tcpkit_lookup6(struct net *net,
 				   int dif)
 {
 #if IS_ENABLED(CONFIG_IPV6)
-	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = __inet6_lookup_established(net, hinfo, raddr, rport, laddr,
-					ntohs(lport), dif, 0);
+	sk = tcpkit_inet6_lookup_established(net, raddr, rport, laddr,
+					     ntohs(lport), dif);
 	rcu_read_unlock();
 	return sk;
 #else

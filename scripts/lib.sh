@@ -5,7 +5,7 @@ TCPKIT_CACHE=${TCPKIT_CACHE:-/var/cache/tcpkit}
 TOPDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Supported series, in the order `make check` runs them.
-SUPPORTED_SERIES="6.1 6.12"
+SUPPORTED_SERIES="6.1 6.12 7.2"
 
 die()
 {

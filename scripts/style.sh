@@ -24,6 +24,8 @@ result()
 }
 
 for s in $SUPPORTED_SERIES; do
+	# The debug kernel has the same headers as its plain series.
+	case $s in *-debug) continue ;; esac
 	kdir=$("$TOPDIR/scripts/kernel.sh" kdir "$s")
 	rm -rf "$tmp/src"
 	mkdir -p "$tmp/src"
@@ -32,7 +34,15 @@ for s in $SUPPORTED_SERIES; do
 	rc=$?
 	grep -E 'warning|error' "$tmp/log" | sed 's/^/# /'
 	! grep -qE 'warning|error' "$tmp/log" && [ $rc = 0 ]
-	result $? "style: W=1 and sparse (C=2) clean on $(basename "$kdir" | sed 's/^linux-headers-//')"
+	rc=$?
+	# Bookworm's sparse 0.6.4 is too old for 7.x (no __typeof_unqual__):
+	# the kernel then skips it and says so.
+	what="W=1 and sparse (C=2)"
+	if grep -q 'sparse is not available or not up to date' "$tmp/log"; then
+		echo "# sparse skipped on $s: bookworm's sparse is too old for it"
+		what="W=1 (no sparse)"
+	fi
+	result $rc "style: $what clean on $("$TOPDIR/scripts/kernel.sh" release "$s")"
 done
 
 "$checkpatch" --strict --no-tree --quiet --show-types \
