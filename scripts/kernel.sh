@@ -51,12 +51,11 @@ fetch()
 	echo "$dir"
 }
 
-# The debug kernel turns every WARN into a crash the log scan sees, and
-# records leaks for scripts/guest/kmemleak.sh to report.
+# The debug kernel turns every WARN into a crash the log scan sees.
 cmdline()
 {
 	case $(series_source "$1" || true) in
-	*" debug") echo "panic_on_warn=1 kmemleak=on" ;;
+	*" debug") echo "panic_on_warn=1" ;;
 	*) echo "" ;;
 	esac
 }

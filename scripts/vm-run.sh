@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$series" ] || die "vm-run.sh: --kver SERIES is required"
 # What the series' kernel needs on its command line (the debug kernel:
-# panic_on_warn=1 kmemleak=on).
+# panic_on_warn=1).
 append="$("$TOPDIR/scripts/kernel.sh" cmdline "$series") $append"
 [ $shell = 1 ] || [ $# -gt 0 ] || die "vm-run.sh: nothing to run (-- CMD or --shell)"
 
