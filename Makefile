@@ -2,7 +2,7 @@
 #
 # make                 module for KDIR (default: the running kernel), library,
 #                      CLI and selftests
-# make KVER=6.1        the same, module for Debian's newest 6.1 (or 6.12)
+# make KVER=6.1        the same, module for the newest 6.1 (or 6.12, 7.2)
 # make deps            install the Debian packages everything below needs
 # make check           static checks, then the selftests in QEMU on every
 #                      supported kernel; ends with "N passed, N failed"
@@ -32,7 +32,7 @@ module:
 else
 module:
 	@if [ ! -d "$(KDIR)" ]; then \
-		echo "tcpkit: no kernel headers in $(KDIR); use 'make KVER=6.1' (or 6.12) to build for a test kernel, or KDIR=/path/to/build"; \
+		echo "tcpkit: no kernel headers in $(KDIR); use 'make KVER=6.1' (or 6.12, 7.2) to build for a test kernel, or KDIR=/path/to/build"; \
 		exit 1; \
 	fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -65,7 +65,7 @@ demo:
 	@scripts/demo.sh
 
 vm-shell:
-	@test -n "$(KVER)" || { echo "usage: make vm-shell KVER=6.1|6.12"; exit 1; }
+	@test -n "$(KVER)" || { echo "usage: make vm-shell KVER=6.1|6.12|7.2"; exit 1; }
 	@scripts/deps.sh
 	@scripts/vm-run.sh --kver $(KVER) --shell
 

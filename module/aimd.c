@@ -71,22 +71,9 @@ static atomic64_t aimd_global =
 static DEFINE_MUTEX(aimd_global_lock);
 
 /*
- * TCP_CC_INFO payload (20 bytes, fits union tcp_cc_info). inet_diag gets
- * nothing: its attribute types (VEGAS/DCTCP/BBR) describe other algorithms.
- * Userspace sees it in Documentation/aimd.rst until the uapi header has it.
+ * TCP_CC_INFO gets struct tcpkit_aimd_info (uapi). inet_diag gets nothing:
+ * its attribute types (VEGAS/DCTCP/BBR) describe other algorithms.
  */
-#ifndef TCPKIT_AIMD_INFO_OVERRIDE
-struct tcpkit_aimd_info {
-	__u32	aimd_alpha;	/* thousandths of a segment per RTT */
-	__u16	aimd_beta;	/* thousandths of cwnd kept after a loss */
-	__u16	aimd_beta_ecn;	/* thousandths kept after an ECE, 0 = beta */
-	__u32	aimd_loss_cuts;	/* reductions caused by loss */
-	__u32	aimd_ecn_cuts;	/* reductions caused by ECN echoes */
-	__u32	aimd_flags;	/* TCPKIT_AIMD_INFO_* */
-};
-
-#define TCPKIT_AIMD_INFO_OVERRIDE	0x1	/* per-connection parameters */
-#endif
 
 /* Per-connection state in icsk_ca_priv (zeroed when aimd is assigned). */
 struct aimd {
@@ -317,6 +304,24 @@ int tcpkit_aimd_params_check(const struct tcpkit_aimd_params *p,
 }
 
 /**
+ * tcpkit_aimd_params_merge() - overwrite some fields of a parameter set
+ * @dst: the values to update
+ * @src: the new values
+ * @fields: TCPKIT_AIMD_SET_* bits: which fields of @src to take
+ */
+void tcpkit_aimd_params_merge(struct tcpkit_aimd_params *dst,
+			      const struct tcpkit_aimd_params *src,
+			      unsigned int fields)
+{
+	if (fields & TCPKIT_AIMD_SET_ALPHA)
+		dst->alpha = src->alpha;
+	if (fields & TCPKIT_AIMD_SET_BETA)
+		dst->beta = src->beta;
+	if (fields & TCPKIT_AIMD_SET_BETA_ECN)
+		dst->beta_ecn = src->beta_ecn;
+}
+
+/**
  * tcpkit_aimd_get_global() - read the global AIMD parameters
  * @p: filled with the values in force, all from the same update
  */
@@ -326,29 +331,38 @@ void tcpkit_aimd_get_global(struct tcpkit_aimd_params *p)
 }
 
 /**
- * tcpkit_aimd_set_global() - replace the global AIMD parameters
- * @p: new values in thousandths, all three replaced at once
+ * tcpkit_aimd_update_global() - change some of the global AIMD parameters
+ * @p: new values in thousandths
+ * @fields: TCPKIT_AIMD_SET_* bits: which fields of @p to take; the others
+ *	keep their current value
  * @extack: error reporting; may be NULL
  *
- * Connections without a per-connection override use the new values from
- * their next ACK on; none sees a mix of old and new values.
+ * The read, the merge and the write happen under one lock, so concurrent
+ * updates of different fields (sysfs, netlink) never undo each other; the
+ * result is checked as a whole. Connections without a per-connection
+ * override use the new values from their next ACK on; none sees a mix of
+ * old and new values.
  *
  * Context: process context, may sleep.
- * Return: 0 on success, -EINVAL if a value is out of range (nothing changed).
+ * Return: 0 on success, -EINVAL if a resulting value is out of range
+ * (nothing changed).
  */
-int tcpkit_aimd_set_global(const struct tcpkit_aimd_params *p,
-			   struct netlink_ext_ack *extack)
+int tcpkit_aimd_update_global(const struct tcpkit_aimd_params *p,
+			      unsigned int fields,
+			      struct netlink_ext_ack *extack)
 {
+	struct tcpkit_aimd_params cur;
 	int err;
 
-	err = tcpkit_aimd_params_check(p, extack);
-	if (err)
-		return err;
-
 	mutex_lock(&aimd_global_lock);
-	atomic64_set(&aimd_global, AIMD_PACK(p->alpha, p->beta, p->beta_ecn));
+	aimd_unpack(atomic64_read(&aimd_global), &cur);
+	tcpkit_aimd_params_merge(&cur, p, fields);
+	err = tcpkit_aimd_params_check(&cur, extack);
+	if (!err)
+		atomic64_set(&aimd_global,
+			     AIMD_PACK(cur.alpha, cur.beta, cur.beta_ecn));
 	mutex_unlock(&aimd_global_lock);
-	return 0;
+	return err;
 }
 
 static struct aimd *aimd_sk_ca(struct sock *sk, struct netlink_ext_ack *extack)
@@ -430,9 +444,10 @@ int tcpkit_aimd_sk_set(struct sock *sk, const struct tcpkit_aimd_params *p,
 	return 0;
 }
 
-/* Module parameters: decimals ("0.529", "4") in, decimals out. */
-
-enum aimd_field { AIMD_F_ALPHA, AIMD_F_BETA, AIMD_F_BETA_ECN };
+/*
+ * Module parameters: decimals ("0.529", "4") in, decimals out. Each one's
+ * kernel_param.arg points at its TCPKIT_AIMD_SET_* bit.
+ */
 
 /*
  * Parse DIGITS[.DIGITS] (one trailing newline allowed) into thousandths.
@@ -482,7 +497,7 @@ static int aimd_parse_milli(const char *s, u32 *out)
 
 static int aimd_param_set(const char *val, const struct kernel_param *kp)
 {
-	enum aimd_field f = *(const enum aimd_field *)kp->arg;
+	unsigned int field = *(const unsigned int *)kp->arg;
 	struct tcpkit_aimd_params p;
 	u32 v;
 	int err;
@@ -490,33 +505,23 @@ static int aimd_param_set(const char *val, const struct kernel_param *kp)
 	err = aimd_parse_milli(val, &v);
 	if (err)
 		return err;
-
-	mutex_lock(&aimd_global_lock);
-	aimd_unpack(atomic64_read(&aimd_global), &p);
-	if (f == AIMD_F_ALPHA)
-		p.alpha = v;
-	else if (f == AIMD_F_BETA)
-		p.beta = v;
-	else
-		p.beta_ecn = v;
-	err = tcpkit_aimd_params_check(&p, NULL);
-	if (!err)
-		atomic64_set(&aimd_global,
-			     AIMD_PACK(p.alpha, p.beta, p.beta_ecn));
-	mutex_unlock(&aimd_global_lock);
-	return err;
+	/* Only the field named by the parameter's bit is taken. */
+	p.alpha = v;
+	p.beta = v;
+	p.beta_ecn = v;
+	return tcpkit_aimd_update_global(&p, field, NULL);
 }
 
 static int aimd_param_get(char *buffer, const struct kernel_param *kp)
 {
-	enum aimd_field f = *(const enum aimd_field *)kp->arg;
+	unsigned int field = *(const unsigned int *)kp->arg;
 	struct tcpkit_aimd_params p;
 	u32 v, frac;
 	int width = 3;
 
 	tcpkit_aimd_get_global(&p);
-	v = f == AIMD_F_ALPHA ? p.alpha :
-	    f == AIMD_F_BETA ? p.beta : p.beta_ecn;
+	v = field == TCPKIT_AIMD_SET_ALPHA ? p.alpha :
+	    field == TCPKIT_AIMD_SET_BETA ? p.beta : p.beta_ecn;
 
 	frac = v % TCPKIT_AIMD_SCALE;
 	if (!frac)
@@ -536,9 +541,9 @@ static const struct kernel_param_ops aimd_param_ops = {
 };
 
 /* kernel_param.arg is not const; nothing writes these. */
-static enum aimd_field aimd_f_alpha = AIMD_F_ALPHA;
-static enum aimd_field aimd_f_beta = AIMD_F_BETA;
-static enum aimd_field aimd_f_beta_ecn = AIMD_F_BETA_ECN;
+static unsigned int aimd_f_alpha = TCPKIT_AIMD_SET_ALPHA;
+static unsigned int aimd_f_beta = TCPKIT_AIMD_SET_BETA;
+static unsigned int aimd_f_beta_ecn = TCPKIT_AIMD_SET_BETA_ECN;
 
 module_param_cb(alpha, &aimd_param_ops, &aimd_f_alpha, 0644);
 MODULE_PARM_DESC(alpha,

@@ -201,29 +201,39 @@ nospace:
 	return -EMSGSIZE;
 }
 
-/* Attributes absent from the request keep their current value. */
-static void tcpkit_aimd_merge(struct tcpkit_aimd_params *p,
-			      struct nlattr **attrs)
+/* Read the values a set request carries: Return: TCPKIT_AIMD_SET_* bits. */
+static unsigned int tcpkit_aimd_req(struct tcpkit_aimd_params *p,
+				    struct nlattr **attrs)
 {
-	if (attrs[TCPKIT_A_AIMD_ALPHA])
+	unsigned int fields = 0;
+
+	if (attrs[TCPKIT_A_AIMD_ALPHA]) {
 		p->alpha = nla_get_u32(attrs[TCPKIT_A_AIMD_ALPHA]);
-	if (attrs[TCPKIT_A_AIMD_BETA])
+		fields |= TCPKIT_AIMD_SET_ALPHA;
+	}
+	if (attrs[TCPKIT_A_AIMD_BETA]) {
 		p->beta = nla_get_u32(attrs[TCPKIT_A_AIMD_BETA]);
-	if (attrs[TCPKIT_A_AIMD_BETA_ECN])
+		fields |= TCPKIT_AIMD_SET_BETA;
+	}
+	if (attrs[TCPKIT_A_AIMD_BETA_ECN]) {
 		p->beta_ecn = nla_get_u32(attrs[TCPKIT_A_AIMD_BETA_ECN]);
+		fields |= TCPKIT_AIMD_SET_BETA_ECN;
+	}
+	return fields;
 }
 
 static int tcpkit_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *nest = info->attrs[TCPKIT_A_AIMD_SOCK];
 	struct netlink_ext_ack *extack = info->extack;
+	struct tcpkit_aimd_params req = {};
 	struct tcpkit_aimd_state st;
 	struct tcpkit_sk ts;
+	unsigned int fields;
 	int err;
 
-	if (!info->attrs[TCPKIT_A_AIMD_ALPHA] &&
-	    !info->attrs[TCPKIT_A_AIMD_BETA] &&
-	    !info->attrs[TCPKIT_A_AIMD_BETA_ECN]) {
+	fields = tcpkit_aimd_req(&req, info->attrs);
+	if (!fields) {
 		NL_SET_ERR_MSG(extack, "nothing to set: give alpha, beta or beta-ecn");
 		return -EINVAL;
 	}
@@ -237,18 +247,19 @@ static int tcpkit_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
 				       "global AIMD parameters need CAP_NET_ADMIN in the initial user namespace");
 			return -EPERM;
 		}
-		tcpkit_aimd_get_global(&st.params);
-		tcpkit_aimd_merge(&st.params, info->attrs);
-		return tcpkit_aimd_set_global(&st.params, extack);
+		return tcpkit_aimd_update_global(&req, fields, extack);
 	}
 
+	/* Attributes absent from the request keep their current value; the
+	 * socket lock makes the read-merge-write one step.
+	 */
 	err = tcpkit_sk_lookup(skb, genl_info_net(info), nest, &ts, extack);
 	if (err)
 		return err;
 	lock_sock(ts.sk);
 	err = tcpkit_aimd_sk_get(ts.sk, &st, extack);
 	if (!err) {
-		tcpkit_aimd_merge(&st.params, info->attrs);
+		tcpkit_aimd_params_merge(&st.params, &req, fields);
 		err = tcpkit_aimd_sk_set(ts.sk, &st.params, extack);
 	}
 	release_sock(ts.sk);

@@ -5,6 +5,7 @@
 #ifndef _TCPKIT_H
 #define _TCPKIT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/netlink.h>
 
@@ -21,6 +22,11 @@ struct tcpkit_aimd_params {
 	u32 beta;
 	u32 beta_ecn;
 };
+
+/* Which fields of struct tcpkit_aimd_params an update carries. */
+#define TCPKIT_AIMD_SET_ALPHA		BIT(0)
+#define TCPKIT_AIMD_SET_BETA		BIT(1)
+#define TCPKIT_AIMD_SET_BETA_ECN	BIT(2)
 
 /**
  * struct tcpkit_aimd_state - what one aimd connection reports
@@ -45,9 +51,13 @@ int tcpkit_aimd_register(void);
 void tcpkit_aimd_unregister(void);
 int tcpkit_aimd_params_check(const struct tcpkit_aimd_params *p,
 			     struct netlink_ext_ack *extack);
+void tcpkit_aimd_params_merge(struct tcpkit_aimd_params *dst,
+			      const struct tcpkit_aimd_params *src,
+			      unsigned int fields);
 void tcpkit_aimd_get_global(struct tcpkit_aimd_params *p);
-int tcpkit_aimd_set_global(const struct tcpkit_aimd_params *p,
-			   struct netlink_ext_ack *extack);
+int tcpkit_aimd_update_global(const struct tcpkit_aimd_params *p,
+			      unsigned int fields,
+			      struct netlink_ext_ack *extack);
 int tcpkit_aimd_sk_get(struct sock *sk, struct tcpkit_aimd_state *st,
 		       struct netlink_ext_ack *extack);
 int tcpkit_aimd_sk_set(struct sock *sk, const struct tcpkit_aimd_params *p,

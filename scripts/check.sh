@@ -69,6 +69,9 @@ for s in $SERIES; do
 	pass "$rel: build"
 	log=$TOPDIR/build/$s/check.log
 	cmd=(./run_tests.sh)
+	# The suite takes about 3 minutes under TCG, 15 under KASAN.
+	timeout=1200
+	case $s in *-debug) timeout=3600 ;; esac
 	case $(series_source "$s") in
 	?*)
 		# Kernels built here have kmemleak (vm.config). Leaks from
@@ -77,7 +80,7 @@ for s in $SERIES; do
 		cmd=(sh -c '../guest/kmemleak.sh start; ./run_tests.sh; rc=$?; ../guest/kmemleak.sh check || rc=1; exit $rc') ;;
 	esac
 	TCPKIT_VM_LOG=$log "$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build \
-		--timeout 1200 -- "${cmd[@]}"
+		--timeout $timeout -- "${cmd[@]}"
 	rc=$?
 	parse_ktap "$rel" < "$log" >> "$results"
 	case $rc in

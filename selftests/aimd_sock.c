@@ -27,20 +27,6 @@
 
 #include <linux/tcpkit.h>
 
-#ifndef TCPKIT_AIMD_INFO_OVERRIDE
-/* TCP_CC_INFO payload of aimd, as documented in Documentation/aimd.rst. */
-struct tcpkit_aimd_info {
-	__u32	aimd_alpha;
-	__u16	aimd_beta;
-	__u16	aimd_beta_ecn;
-	__u32	aimd_loss_cuts;
-	__u32	aimd_ecn_cuts;
-	__u32	aimd_flags;
-};
-
-#define TCPKIT_AIMD_INFO_OVERRIDE	0x1
-#endif
-
 static const char *errname(int e)
 {
 	switch (e) {

@@ -9,6 +9,8 @@
 #ifndef _UAPI_LINUX_TCPKIT_H
 #define _UAPI_LINUX_TCPKIT_H
 
+#include <linux/types.h>
+
 #define TCPKIT_FAMILY_NAME	"tcpkit"
 #define TCPKIT_FAMILY_VERSION	1
 
@@ -18,6 +20,22 @@
 #define TCPKIT_AIMD_ALPHA_MAX	100000	/* 100 segments per RTT */
 #define TCPKIT_AIMD_BETA_MIN	100	/* keep 10% of cwnd after a loss */
 #define TCPKIT_AIMD_BETA_MAX	990	/* keep 99% of cwnd after a loss */
+
+/*
+ * What getsockopt(TCP_CC_INFO) returns for a socket using aimd (20 bytes
+ * of union tcp_cc_info, host byte order): the parameters in force on the
+ * connection, its own or the global ones it follows.
+ */
+struct tcpkit_aimd_info {
+	__u32	aimd_alpha;	/* thousandths of a segment per RTT */
+	__u16	aimd_beta;	/* thousandths of cwnd kept after a loss */
+	__u16	aimd_beta_ecn;	/* thousandths kept after an ECE, 0 = beta */
+	__u32	aimd_loss_cuts;	/* reductions caused by loss */
+	__u32	aimd_ecn_cuts;	/* reductions caused by ECN echoes */
+	__u32	aimd_flags;	/* TCPKIT_AIMD_INFO_* */
+};
+
+#define TCPKIT_AIMD_INFO_OVERRIDE	0x1	/* per-connection parameters */
 
 /* Largest queue-data payload in one TCPKIT_A_CONN_*_DATA attribute. */
 #define TCPKIT_CHUNK_MAX	32768
