@@ -86,7 +86,6 @@ int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		    const struct tcpkit_aimd *aimd)
 {
 	char buf[512] __attribute__((aligned(8)));
-	struct tcpkit_aimd set, cur;
 	struct nlmsghdr *nlh;
 	uint32_t v;
 	size_t i;
@@ -97,24 +96,8 @@ int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 	if (aimd->has & ~AIMD_SETTABLE)
 		return tk_err(tk, EINVAL,
 			      "only alpha, beta and beta_ecn can be set");
-	/*
-	 * The kernel takes all three at once (a missing beta_ecn means 0):
-	 * fill in the current values of those not given.
-	 */
-	set = *aimd;
-	if ((set.has & AIMD_SETTABLE) != AIMD_SETTABLE) {
-		ret = tcpkit_aimd_get(tk, ref, &cur);
-		if (ret)
-			return ret;
-		if (!(set.has & TCPKIT_AIMD_HAS_ALPHA))
-			set.alpha = cur.alpha;
-		if (!(set.has & TCPKIT_AIMD_HAS_BETA))
-			set.beta = cur.beta;
-		if (!(set.has & TCPKIT_AIMD_HAS_BETA_ECN))
-			set.beta_ecn = cur.beta_ecn;
-		set.has |= cur.has & AIMD_SETTABLE;
-	}
 
+	/* Only the fields given travel: the kernel keeps the others. */
 	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_AIMD_SET, NLM_F_ACK);
 	if (ref) {
 		ret = tk_put_sockref(tk, nlh, sizeof(buf), TCPKIT_A_AIMD_SOCK,
@@ -123,9 +106,9 @@ int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 			return ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(aimd_u32); i++) {
-		if (!(set.has & aimd_u32[i].has))
+		if (!(aimd->has & aimd_u32[i].has))
 			continue;
-		memcpy(&v, (const char *)&set + aimd_u32[i].off, sizeof(v));
+		memcpy(&v, (const char *)aimd + aimd_u32[i].off, sizeof(v));
 		mnl_attr_put_u32(nlh, aimd_u32[i].type, v);
 	}
 	return tk_request(tk, nlh, NULL, NULL);

@@ -356,10 +356,10 @@ int tcpkit_aimd_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 
 /*
  * Set the parameters flagged in @aimd->has (ALPHA, BETA, BETA_ECN),
- * globally (@ref NULL) or on one connection.  The kernel sets all three
- * at once or nothing, so those not flagged are first read back with
- * tcpkit_aimd_get() (a concurrent change of them in between is lost).
- * Range checks are the kernel's.
+ * globally (@ref NULL) or on one connection, in one request: the kernel
+ * keeps the others at their current value and applies the result at once
+ * or not at all, so concurrent updates of different fields do not undo
+ * each other. Range checks are the kernel's.
  */
 int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		    const struct tcpkit_aimd *aimd);
