@@ -31,11 +31,6 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,root,etc,
 mkdir -p "$root/var"
 ln -s ../run "$root/var/run"
 
-cp /bin/busybox "$root/bin/busybox"
-for applet in $("$root/bin/busybox" --list); do
-	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
-done
-
 copy_with_libs()
 {
 	local f=$1 lib
@@ -48,6 +43,18 @@ copy_with_libs()
 		cp -L "$lib" "$root$lib"
 	done
 }
+
+# /bin/sh is dash: busybox-static's ash runs its own applets ahead of
+# PATH, so `ip` in a script would be busybox's, not iproute2's. Busybox
+# gives every other command the guest has no binary for.
+dash=$(command -v dash) || die "dash not found"
+copy_with_libs "$dash"
+[ "$dash" = /bin/dash ] || ln -s "$dash" "$root/bin/dash"
+ln -s dash "$root/bin/sh"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
 
 for b in $BINARIES; do
 	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$b") ||

@@ -6,12 +6,6 @@
 # socket or a netns default uses it and clean after, autoload by sysctl.
 . ./ktap.sh
 
-# busybox-static's ash runs its own applets before searching PATH: use
-# iproute2 (netns, netem, filters) and kmod (compressed modules).
-ip() { /usr/sbin/ip "$@"; }
-tc() { /usr/sbin/tc "$@"; }
-modprobe() { /sbin/modprobe "$@"; }
-rmmod() { /sbin/rmmod "$@"; }
 
 NS=aimd-basic-$$
 P=/sys/module/tcpkit/parameters
@@ -112,13 +106,13 @@ echo 1 > $P/alpha
 
 # Module references: the socket above, and the netns default.
 ktap_check "rmmod refused while a socket and a netns default use aimd" \
-	sh -c '! /sbin/rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
+	sh -c '! rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
 exec 3>&-
 wait "$HOLD"
 HOLD=
 wait_until 10 no_aimd_socket
 ktap_check "rmmod refused while only a netns default uses aimd" \
-	sh -c '! /sbin/rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
+	sh -c '! rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
 ip netns exec $NS sysctl -qw $SYSCTL=reno
 
 # Holding a socket alone: an unconnected one, no netns default.
@@ -129,7 +123,7 @@ HOLD=$!
 exec 3> /tmp/aimd-basic.$$.in
 wait_until 5 grep -q ready /tmp/aimd-basic.$$.out
 ktap_check "rmmod refused while only a socket uses aimd" \
-	sh -c '! /sbin/rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
+	sh -c '! rmmod tcpkit 2>/dev/null && grep -q "^tcpkit " /proc/modules'
 exec 3>&-
 wait "$HOLD"
 HOLD=

@@ -21,12 +21,6 @@
 # connection's counters tell the two kinds apart.
 . ./ktap.sh
 
-# busybox-static's ash runs its own applets before searching PATH: use
-# iproute2 (netns, netem, filters) and kmod (compressed modules).
-ip() { /usr/sbin/ip "$@"; }
-tc() { /usr/sbin/tc "$@"; }
-modprobe() { /sbin/modprobe "$@"; }
-rmmod() { /sbin/rmmod "$@"; }
 
 S=aimd-s-$$
 R=aimd-r-$$

@@ -5,12 +5,6 @@
 # write changes nothing, and the same rules at load time.
 . ./ktap.sh
 
-# busybox-static's ash runs its own applets before searching PATH: use
-# iproute2 (netns, netem, filters) and kmod (compressed modules).
-ip() { /usr/sbin/ip "$@"; }
-tc() { /usr/sbin/tc "$@"; }
-modprobe() { /sbin/modprobe "$@"; }
-rmmod() { /sbin/rmmod "$@"; }
 
 P=/sys/module/tcpkit/parameters
 
@@ -154,15 +148,15 @@ ktap_check "load-time values read back" \
 	sh -c "[ \"\$(cat $P/alpha) \$(cat $P/beta) \$(cat $P/beta_ecn)\" = '0.529 0.7 0.8' ]"
 rmmod tcpkit
 ktap_check "modprobe refuses alpha=0.001" \
-	sh -c '! /sbin/modprobe tcpkit alpha=0.001 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
+	sh -c '! modprobe tcpkit alpha=0.001 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
 ktap_check "modprobe refuses beta=1" \
-	sh -c '! /sbin/modprobe tcpkit beta=1 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
+	sh -c '! modprobe tcpkit beta=1 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
 ktap_check "modprobe refuses beta_ecn=0.05" \
-	sh -c '! /sbin/modprobe tcpkit beta_ecn=0.05 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
+	sh -c '! modprobe tcpkit beta_ecn=0.05 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
 ktap_check "modprobe refuses alpha=abc" \
-	sh -c '! /sbin/modprobe tcpkit alpha=abc 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
+	sh -c '! modprobe tcpkit alpha=abc 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
 ktap_check "modprobe refuses a bare alpha" \
-	sh -c '! /sbin/modprobe tcpkit alpha 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
+	sh -c '! modprobe tcpkit alpha 2>/dev/null && ! grep -q "^tcpkit " /proc/modules'
 ktap_check "modprobe tcpkit with defaults again" modprobe tcpkit
 ktap_check "defaults after reload" \
 	sh -c "[ \"\$(cat $P/alpha) \$(cat $P/beta) \$(cat $P/beta_ecn)\" = '1 0.5 0' ]"

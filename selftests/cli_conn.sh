@@ -17,10 +17,6 @@
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/ktap.sh"
 
-# busybox sh prefers its own applets: use iproute2's, without a shell
-# function in between (so that $! is the pid of the program itself)
-IP=/usr/sbin/ip
-
 TCPKIT=${TCPKIT:-tcpkit}
 PEER=$dir/tcp_peer
 PORT=5001
@@ -40,8 +36,8 @@ cleanup()
 	for p in $pids; do
 		kill -9 "$p" 2>/dev/null
 	done
-	"$IP" netns del "$C" 2>/dev/null
-	"$IP" netns del "$S" 2>/dev/null
+	ip netns del "$C" 2>/dev/null
+	ip netns del "$S" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -60,14 +56,14 @@ command -v "$TCPKIT" > /dev/null || skip_all "no tcpkit binary"
 [ -x "$PEER" ] || skip_all "tcp_peer not built"
 modprobe tcpkit 2> /dev/null || skip_all "cannot load the tcpkit module"
 
-"$IP" netns add "$C" && "$IP" netns add "$S" &&
-"$IP" link add c0 netns "$C" type veth peer name s0 netns "$S" &&
-"$IP" -n "$C" addr add 10.77.0.2/24 dev c0 &&
-"$IP" -n "$S" addr add 10.77.0.1/24 dev s0 &&
-"$IP" -n "$C" addr add fd77::2/64 dev c0 nodad &&
-"$IP" -n "$S" addr add fd77::1/64 dev s0 nodad &&
-"$IP" -n "$C" link set c0 up && "$IP" -n "$S" link set s0 up &&
-"$IP" -n "$C" link set lo up && "$IP" -n "$S" link set lo up ||
+ip netns add "$C" && ip netns add "$S" &&
+ip link add c0 netns "$C" type veth peer name s0 netns "$S" &&
+ip -n "$C" addr add 10.77.0.2/24 dev c0 &&
+ip -n "$S" addr add 10.77.0.1/24 dev s0 &&
+ip -n "$C" addr add fd77::2/64 dev c0 nodad &&
+ip -n "$S" addr add fd77::1/64 dev s0 nodad &&
+ip -n "$C" link set c0 up && ip -n "$S" link set s0 up &&
+ip -n "$C" link set lo up && ip -n "$S" link set lo up ||
 	skip_all "cannot build the netns topology"
 
 ktap_plan $PLAN
@@ -89,7 +85,7 @@ wait_listen()
 {
 	local i=0
 
-	until "$IP" netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+	until ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
 		i=$((i + 1))
 		[ $i -gt 50 ] && return 1
 		sleep 0.1
@@ -99,7 +95,7 @@ wait_listen()
 # snmp NETNS FIELD: a Tcp: counter of /proc/net/snmp in NETNS
 snmp()
 {
-	"$IP" netns exec "$1" cat /proc/net/snmp | awk -v f="$2" '
+	ip netns exec "$1" cat /proc/net/snmp | awk -v f="$2" '
 		$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1; next }
 		$1 == "Tcp:" && h { print $c; exit }'
 }
@@ -107,7 +103,7 @@ snmp()
 # aborts NETNS: sum of the TcpExt TCPAbortOn* counters in NETNS
 aborts()
 {
-	"$IP" netns exec "$1" cat /proc/net/netstat | awk '
+	ip netns exec "$1" cat /proc/net/netstat | awk '
 		$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
 		$1 == "TcpExt:" && h { s = 0; for (i = 2; i <= NF; i++) if (n[i] ~ /^TCPAbortOn/) s += $i; print s; exit }'
 }
@@ -160,14 +156,14 @@ run()
 	fi
 	rm -f "$tmp"/ready "$tmp"/state "$tmp"/*.img "$tmp"/*.out
 	rst0=$(counters)
-	"$IP" netns exec "$S" "$PEER" server "$sa" $PORT --send $N --recv $N \
+	ip netns exec "$S" "$PEER" server "$sa" $PORT --send $N --recv $N \
 		--rate $RATE --ready "$tmp/ready" --state "$tmp/state" \
 		--pause-at $PAUSE \
 		> "$tmp/server.out" 2>&1 &
 	spid=$!
 	pids="$pids $spid"
 	wait_listen "$S" $PORT
-	"$IP" netns exec "$C" "$PEER" client "$sa" $PORT --send $N --recv $N \
+	ip netns exec "$C" "$PEER" client "$sa" $PORT --send $N --recv $N \
 		--rate $RATE > "$tmp/client.out" 2>&1 &
 	cpid=$!
 	pids="$pids $cpid"

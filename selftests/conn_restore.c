@@ -214,9 +214,7 @@ TEST_F(conn, in_flight)
 	uint32_t inflight;
 
 	/* 100 ms each way: the bytes stay unacknowledged for 200 ms. */
-	/* iproute2's tc by path: busybox sh would run its own tc applet. */
-	if (system("/usr/sbin/tc qdisc add dev lo root netem delay 100ms") &&
-	    system("/sbin/tc qdisc add dev lo root netem delay 100ms"))
+	if (system("tc qdisc add dev lo root netem delay 100ms"))
 		SKIP(return, "no tc/netem");
 	ASSERT_EQ(200000, stream_write(self->a, 1, &self->a_sent, 200000,
 				       false));
@@ -364,43 +362,14 @@ TEST_F(conn, close_wait)
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* iproute2's @tool by path, never a busybox applet link. */
-static const char *iproute2(const char *tool, char *buf, size_t len)
-{
-	static const char * const dirs[] = {
-		"/usr/sbin", "/usr/bin", "/sbin", "/bin",
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		char real[256];
-		ssize_t k;
-
-		snprintf(buf, len, "%s/%s", dirs[i], tool);
-		k = readlink(buf, real, sizeof(real) - 1);
-		if (k >= 0)
-			real[k] = 0;
-		if (access(buf, X_OK) == 0 && (k < 0 || !strstr(real, "busybox")))
-			return buf;
-	}
-	return tool;
-}
-
-/*
- * Run a command line in which $IP and $TC are iproute2's, named by their
- * paths: a busybox sh runs its own (smaller) applets whatever PATH says.
- */
+/* Run a shell command line made with printf's @fmt. */
 static int sh(const char *fmt, ...)
 {
-	char cmd[1024], ip[64], tc[64];
+	char cmd[1024];
 	va_list ap;
-	int n;
 
-	n = snprintf(cmd, sizeof(cmd), "IP=%s; TC=%s; ",
-		     iproute2("ip", ip, sizeof(ip)),
-		     iproute2("tc", tc, sizeof(tc)));
 	va_start(ap, fmt);
-	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	return system(cmd);
 }
@@ -440,13 +409,13 @@ TEST_F(conn, other_netns)
 	snprintf(peer, sizeof(peer), "tkp%d", getpid());
 	snprintf(one, sizeof(one), "tk1%d", getpid());
 	snprintf(two, sizeof(two), "tk2%d", getpid());
-	if (sh("$IP netns add %s && $IP netns add %s && $IP netns add %s",
+	if (sh("ip netns add %s && ip netns add %s && ip netns add %s",
 	       peer, one, two))
 		SKIP(return, "ip netns not usable");
-	ASSERT_EQ(0, sh("$IP -n %s link add v0 type veth peer name v1 netns %s &&"
-			" $IP -n %s addr add %s dev v0 && $IP -n %s link set v0 up &&"
-			" $IP -n %s addr add %s dev v1 && $IP -n %s link set v1 up &&"
-			" $IP -n %s link set lo up && $IP -n %s link set lo up",
+	ASSERT_EQ(0, sh("ip -n %s link add v0 type veth peer name v1 netns %s &&"
+			" ip -n %s addr add %s dev v0 && ip -n %s link set v0 up &&"
+			" ip -n %s addr add %s dev v1 && ip -n %s link set v1 up &&"
+			" ip -n %s link set lo up && ip -n %s link set lo up",
 			peer, one, peer, a1, peer, one, a2, one, one, two));
 
 	/* A listens in "one", B connects from "peer". */
@@ -492,23 +461,23 @@ TEST_F(conn, other_netns)
 	 * RST, as any host would.
 	 */
 	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
-	if (sh("$TC -n %s qdisc add dev v0 root netem loss 100%%", peer))
+	if (sh("tc -n %s qdisc add dev v0 root netem loss 100%%", peer))
 		SKIP(goto out, "no tc/netem");
-	ASSERT_EQ(0, sh("$IP -n %s link set v1 netns %s && $IP -n %s addr add %s dev v1"
-			" && $IP -n %s link set v1 up", one, two, two, a2, two));
+	ASSERT_EQ(0, sh("ip -n %s link set v1 netns %s && ip -n %s addr add %s dev v1"
+			" && ip -n %s link set v1 up", one, two, two, a2, two));
 	ASSERT_EQ(0, enter(two));
 	ASSERT_EQ(0, tk_open(&tk2));
 	self->c = socket(variant->family, SOCK_STREAM, 0);
 	err = tk_restore(&tk2, self->c, &self->im);
 	ASSERT_EQ(0, err) TH_LOG("restore in another netns: %s", tk2.msg);
-	ASSERT_EQ(0, sh("$TC -n %s qdisc del dev v0 root", peer));
+	ASSERT_EQ(0, sh("tc -n %s qdisc del dev v0 root", peer));
 
 	ASSERT_EQ(0, enter(peer));
 	check_streams(_metadata, self, 100000);
 	tk_close(&tk2);
 out:
 	tk_close(&tk1);
-	sh("$IP netns del %s; $IP netns del %s; $IP netns del %s", peer, one, two);
+	sh("ip netns del %s; ip netns del %s; ip netns del %s", peer, one, two);
 }
 
 TEST_HARNESS_MAIN

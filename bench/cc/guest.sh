@@ -17,10 +17,6 @@
 # mean window under periodic loss, unshaped bulk throughput.
 cd "$(dirname "$0")" || exit 1
 
-ip() { /usr/sbin/ip "$@"; }
-tc() { /usr/sbin/tc "$@"; }
-modprobe() { /sbin/modprobe "$@"; }
-
 S=ccb-s R=ccb-r D=ccb-d
 P=/sys/module/tcpkit/parameters
 PORT=5201

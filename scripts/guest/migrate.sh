@@ -3,7 +3,7 @@
 #
 # migrate.sh [--ktap]: move a live TCP connection from host A to host B
 # (network namespaces, see topology.sh) while the peer streams both ways.
-# Runs inside the test VM as root (busybox ash); used by demo.sh (a story
+# Runs inside the test VM as root (dash); used by demo.sh (a story
 # and a summary line) and by selftests/migrate_hosts.sh (--ktap: KTAP).
 #
 # The order of the move, and why:
@@ -157,7 +157,7 @@ wait_listen()
 {
 	local i=0
 
-	until "$IP" netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+	until ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
 		i=$((i + 1))
 		[ $i -gt 100 ] && return 1
 		sleep 0.05
@@ -175,7 +175,7 @@ capture()
 {
 	local i=0
 
-	"$IP" netns exec "$TOPO_P" tcpdump -Z root -i p0 -n -U --immediate-mode -s 128 \
+	ip netns exec "$TOPO_P" tcpdump -Z root -i p0 -n -U --immediate-mode -s 128 \
 		-w "$tmp/$1.pcap" "$2" 2> "$tmp/$1.err" &
 	eval "cap_$1=$!"
 	pids="$pids $!"
@@ -228,13 +228,13 @@ say "hosts up: peer $TOPO_PEER_ADDR -- router -- A (service $TOPO_SVC) and B; co
 capture rst 'tcp[tcpflags] & tcp-rst != 0' || give_up "tcpdump did not start"
 capture fin "tcp[tcpflags] & tcp-fin != 0" || give_up "tcpdump did not start"
 
-"$IP" netns exec "$A" "$PEER" server $TOPO_SVC $PORT --send $N --recv $N \
+ip netns exec "$A" "$PEER" server $TOPO_SVC $PORT --send $N --recv $N \
 	--rate $RATE --ready "$tmp/ready.a" --state "$tmp/state" \
 	> "$tmp/server.a.out" 2>&1 &
 spid=$!
 pids="$pids $spid"
 wait_listen "$A" $PORT || give_up "the server in A does not listen"
-"$IP" netns exec "$P" "$PEER" client $TOPO_SVC $PORT --send $N --recv $N \
+ip netns exec "$P" "$PEER" client $TOPO_SVC $PORT --send $N --recv $N \
 	--rate $RATE --report "$tmp/client.rep" > "$tmp/client.out" 2>&1 &
 cpid=$!
 pids="$pids $cpid"
@@ -250,7 +250,7 @@ sleep "$AT"
 # The critical section runs first and is told afterwards, so that the
 # story costs the peer no time.
 # 0. B gets the service address now: the router sends it nothing yet
-"$IP" -n "$B" addr add $TOPO_SVC/32 dev lo
+ip -n "$B" addr add $TOPO_SVC/32 dev lo
 
 # 1. pause the server and checkpoint with stop
 t1=$(now_ms)
@@ -274,7 +274,7 @@ fi
 # restored socket exists, and before its new owner runs, the router's
 # route moves to B (the exec'd shell keeps the pid that LISTEN_PID names)
 "$TCPKIT" -n "$B" conn restore file "$tmp/conn.img" \
-	exec sh -c "$IP -n $TOPO_R route replace $TOPO_SVC/32 via $TOPO_B_ADDR &&
+	exec sh -c "ip -n $TOPO_R route replace $TOPO_SVC/32 via $TOPO_B_ADDR &&
 		awk '{ printf \"%d\", \$1 * 1000 }' /proc/uptime > $tmp/route.t &&
 		exec $PEER resume --state $tmp/state --send $N --recv $N \
 		--rate $RATE --ready $tmp/ready.b --report $tmp/server.rep" \
@@ -302,7 +302,7 @@ sleep 0.3
 "$TCPKIT" -n "$A" conn thaw src $TOPO_SVC:$PORT dst $TOPO_PEER_ADDR:$rport \
 	> "$tmp/thaw" 2>&1
 thaw=$?
-"$IP" -n "$A" addr del $TOPO_SVC/32 dev lo
+ip -n "$A" addr del $TOPO_SVC/32 dev lo
 say "A: freeze lifted, service address removed"
 say "streams go on between the peer and B"
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced (busybox ash) by migrate.sh: four hosts as network namespaces and
+# Sourced (dash) by migrate.sh: four hosts as network namespaces and
 # a service address that can be routed to host A or host B.
 #
 #                                    +--------------------------+
@@ -23,8 +23,6 @@
 # Every name is prefixed with a random tag so that runs do not collide;
 # topo_down removes all four namespaces (and so every veth).
 
-IP=/usr/sbin/ip
-
 TOPO_SVC=10.20.9.1
 TOPO_PEER_ADDR=10.20.1.2
 TOPO_A_ADDR=10.20.2.2
@@ -44,7 +42,7 @@ topo_names()
 # topo_sysctl NETNS KEY VALUE (without busybox sysctl's quirks)
 topo_sysctl()
 {
-	"$IP" netns exec "$1" sh -c "echo $3 > /proc/sys/$(echo "$2" | tr . /)"
+	ip netns exec "$1" sh -c "echo $3 > /proc/sys/$(echo "$2" | tr . /)"
 }
 
 # topo_up: build the four hosts; status 0 on success
@@ -54,35 +52,35 @@ topo_up()
 
 	topo_names
 	for n in "$TOPO_P" "$TOPO_R" "$TOPO_A" "$TOPO_B"; do
-		"$IP" netns add "$n" || return 1
-		"$IP" -n "$n" link set lo up || return 1
+		ip netns add "$n" || return 1
+		ip -n "$n" link set lo up || return 1
 	done
-	"$IP" link add p0 netns "$TOPO_P" type veth peer name r0 netns "$TOPO_R" &&
-	"$IP" link add a0 netns "$TOPO_A" type veth peer name rA netns "$TOPO_R" &&
-	"$IP" link add b0 netns "$TOPO_B" type veth peer name rB netns "$TOPO_R" &&
-	"$IP" -n "$TOPO_P" addr add $TOPO_PEER_ADDR/24 dev p0 &&
-	"$IP" -n "$TOPO_R" addr add 10.20.1.1/24 dev r0 &&
-	"$IP" -n "$TOPO_R" addr add 10.20.2.1/24 dev rA &&
-	"$IP" -n "$TOPO_R" addr add 10.20.3.1/24 dev rB &&
-	"$IP" -n "$TOPO_A" addr add $TOPO_A_ADDR/24 dev a0 &&
-	"$IP" -n "$TOPO_B" addr add $TOPO_B_ADDR/24 dev b0 &&
-	"$IP" -n "$TOPO_P" link set p0 up &&
-	"$IP" -n "$TOPO_R" link set r0 up &&
-	"$IP" -n "$TOPO_R" link set rA up &&
-	"$IP" -n "$TOPO_R" link set rB up &&
-	"$IP" -n "$TOPO_A" link set a0 up &&
-	"$IP" -n "$TOPO_B" link set b0 up &&
-	"$IP" -n "$TOPO_P" route add default via 10.20.1.1 &&
-	"$IP" -n "$TOPO_A" route add default via 10.20.2.1 &&
-	"$IP" -n "$TOPO_B" route add default via 10.20.3.1 || return 1
+	ip link add p0 netns "$TOPO_P" type veth peer name r0 netns "$TOPO_R" &&
+	ip link add a0 netns "$TOPO_A" type veth peer name rA netns "$TOPO_R" &&
+	ip link add b0 netns "$TOPO_B" type veth peer name rB netns "$TOPO_R" &&
+	ip -n "$TOPO_P" addr add $TOPO_PEER_ADDR/24 dev p0 &&
+	ip -n "$TOPO_R" addr add 10.20.1.1/24 dev r0 &&
+	ip -n "$TOPO_R" addr add 10.20.2.1/24 dev rA &&
+	ip -n "$TOPO_R" addr add 10.20.3.1/24 dev rB &&
+	ip -n "$TOPO_A" addr add $TOPO_A_ADDR/24 dev a0 &&
+	ip -n "$TOPO_B" addr add $TOPO_B_ADDR/24 dev b0 &&
+	ip -n "$TOPO_P" link set p0 up &&
+	ip -n "$TOPO_R" link set r0 up &&
+	ip -n "$TOPO_R" link set rA up &&
+	ip -n "$TOPO_R" link set rB up &&
+	ip -n "$TOPO_A" link set a0 up &&
+	ip -n "$TOPO_B" link set b0 up &&
+	ip -n "$TOPO_P" route add default via 10.20.1.1 &&
+	ip -n "$TOPO_A" route add default via 10.20.2.1 &&
+	ip -n "$TOPO_B" route add default via 10.20.3.1 || return 1
 	# B answers the peer through the router while the route still points
 	# at A (after the restore, before the switch): no reverse-path check.
 	for n in all default r0 rA rB; do
 		topo_sysctl "$TOPO_R" net.ipv4.conf.$n.rp_filter 0 || return 1
 	done
 	topo_sysctl "$TOPO_R" net.ipv4.ip_forward 1 &&
-	"$IP" -n "$TOPO_A" addr add $TOPO_SVC/32 dev lo &&
-	"$IP" -n "$TOPO_R" route add $TOPO_SVC/32 via $TOPO_A_ADDR
+	ip -n "$TOPO_A" addr add $TOPO_SVC/32 dev lo &&
+	ip -n "$TOPO_R" route add $TOPO_SVC/32 via $TOPO_A_ADDR
 }
 
 # topo_route A|B: route the service address to host A or B
@@ -91,7 +89,7 @@ topo_route()
 	local via=$TOPO_A_ADDR
 
 	[ "$1" = B ] && via=$TOPO_B_ADDR
-	"$IP" -n "$TOPO_R" route replace $TOPO_SVC/32 via $via
+	ip -n "$TOPO_R" route replace $TOPO_SVC/32 via $via
 }
 
 # topo_ns A|B|P|R: the namespace name of a host
@@ -110,7 +108,7 @@ topo_down()
 	local n
 
 	for n in "$TOPO_P" "$TOPO_R" "$TOPO_A" "$TOPO_B"; do
-		[ -n "$n" ] && "$IP" netns del "$n" 2> /dev/null
+		[ -n "$n" ] && ip netns del "$n" 2> /dev/null
 	done
 	return 0
 }
