@@ -5,12 +5,15 @@
  * the list of frozen tuples.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
@@ -64,19 +67,55 @@ static int tk_buf_put(struct tcpkit *tk, struct tk_buf *b, uint16_t type,
 	return 0;
 }
 
-/* Collect a reply's attributes, minus the request-only ones. */
+/* What a checkpoint or state dump collects. */
+struct tk_collect {
+	struct tk_buf b;	/* the image payload */
+	uint32_t hold;		/* TCPKIT_A_CONN_HOLD of a stop, 0: none */
+	unsigned int msgs;	/* messages seen */
+	bool sent;		/* the request went out */
+};
+
+/* The hold id: a u32 >= 1, once per dump. */
+static int tk_collect_hold(struct tcpkit *tk, struct tk_collect *c,
+			   const struct nlattr *a)
+{
+	uint32_t id;
+
+	if (tk_nla_len(a) != sizeof(id) || c->hold)
+		return tk_err(tk, EPROTO,
+			      "malformed or repeated hold id in a tcpkit reply");
+	memcpy(&id, tk_nla_data(a), sizeof(id));
+	if (!id)
+		return tk_err(tk, EPROTO, "hold id 0 in a tcpkit reply");
+	c->hold = id;
+	return 0;
+}
+
+/*
+ * Collect a reply's attributes, minus the request-only ones and the hold
+ * id, which names the hold on this netlink socket and is never part of an
+ * image.
+ */
 static int tk_collect_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 			 void *arg)
 {
-	struct tk_buf *b = arg;
+	struct tk_collect *c = arg;
+	struct tk_buf *b = &c->b;
 	const struct nlattr *a;
 	uint16_t type;
 	int ret;
 
+	c->msgs++;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		type = tk_nla_type(a);
 		if (type == TCPKIT_A_CONN_SOCK || type == TCPKIT_A_CONN_STOP)
 			continue;
+		if (type == TCPKIT_A_CONN_HOLD) {
+			ret = tk_collect_hold(tk, c, a);
+			if (ret)
+				return ret;
+			continue;
+		}
 		ret = tk_buf_reserve(tk, b, NLA_ALIGN(a->nla_len));
 		if (ret)
 			return ret;
@@ -128,25 +167,15 @@ static int tk_check_ref(struct tcpkit *tk, const struct tcpkit_sockref *ref)
 	return 0;
 }
 
-/* One checkpoint or state request: sock nest, optional stop flag. */
-static int tk_conn_image(struct tcpkit *tk, const struct tcpkit_sockref *ref,
-			 uint8_t cmd, unsigned int flags,
-			 struct tcpkit_image **imgp)
+/* Send one checkpoint or state request and collect its reply into @c. */
+static int tk_conn_request(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+			   uint8_t cmd, unsigned int flags,
+			   struct tk_collect *c)
 {
 	char buf[512] __attribute__((aligned(8)));
-	struct tcpkit_image *img;
-	struct tk_buf b = { 0 };
 	struct nlmsghdr *nlh;
-	unsigned int vflags;
 	int ret;
 
-	*imgp = NULL;
-	ret = tk_check_ref(tk, ref);
-	if (ret)
-		return ret;
-	if (flags & ~TCPKIT_CHECKPOINT_STOP)
-		return tk_err(tk, EINVAL, "unknown checkpoint flags 0x%x",
-			      flags);
 	nlh = tk_msg_start(tk, buf, cmd,
 			   cmd == TCPKIT_CMD_CONN_CHECKPOINT ? NLM_F_DUMP :
 							       NLM_F_ACK);
@@ -156,36 +185,136 @@ static int tk_conn_image(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 	if ((flags & TCPKIT_CHECKPOINT_STOP) &&
 	    !mnl_attr_put_check(nlh, sizeof(buf), TCPKIT_A_CONN_STOP, 0, NULL))
 		return tk_err(tk, EMSGSIZE, "request buffer too small");
-
-	ret = tk_request(tk, nlh, tk_collect_cb, &b);
-	if (!ret && !b.len)
-		ret = tk_err(tk, EPROTO, "the kernel sent an empty checkpoint");
-	if (!ret && cmd == TCPKIT_CMD_CONN_CHECKPOINT)
-		ret = tk_put_meta(tk, &b);
-	if (ret) {
-		free(b.p);
+	c->sent = true;
+	ret = tk_request(tk, nlh, tk_collect_cb, c);
+	if (ret)
 		return ret;
-	}
-	vflags = TK_IMG_ALLOW_UNKNOWN;
+	if (!c->b.len)
+		return tk_err(tk, EPROTO, "the kernel sent an empty checkpoint");
+	if (!(flags & TCPKIT_CHECKPOINT_STOP) != !c->hold)
+		return tk_err(tk, EPROTO, c->hold ?
+			      "the kernel sent a hold id for a request without stop" :
+			      "the kernel sent no hold id for a checkpoint with stop");
+	if (cmd == TCPKIT_CMD_CONN_CHECKPOINT)
+		return tk_put_meta(tk, &c->b);
+	return 0;
+}
+
+/*
+ * A checkpoint with stop failed after the kernel may have made its hold:
+ * anything but a refusal that reached us before the first message (the
+ * header, which carries the hold id). Releasing it by id would need a
+ * socket in step and an id we may not have; closing the socket needs
+ * neither (see tk_reopen()).
+ */
+static int tk_drop_hold(struct tcpkit *tk, const struct tk_collect *c,
+			int ret)
+{
+	char why[TK_ERRLEN];
+
+	if (!c->sent || (!c->hold && !c->msgs && tk->reply_end))
+		return ret;
+	snprintf(why, sizeof(why), "%s", tk->errmsg);
+	if (tk_reopen(tk))
+		return tk_err(tk, -ret,
+			      "%.200s; the connection was given back, but the handle could not reopen its netlink socket: %.200s",
+			      why, tk->errmsg);
+	return tk_err(tk, -ret, "%.400s; the connection was given back", why);
+}
+
+/* Validate the collected payload into an image, which takes it. */
+static int tk_conn_new_image(struct tcpkit *tk, uint8_t cmd,
+			     struct tk_collect *c, struct tcpkit_image **imgp)
+{
+	unsigned int vflags = TK_IMG_ALLOW_UNKNOWN;
+	struct tcpkit_image *img;
+	char why[TK_ERRLEN];
+	int err;
+
 	if (cmd == TCPKIT_CMD_CONN_GET)
 		vflags |= TK_IMG_HEADER_ONLY;
-	img = tk_image_new(tk, b.p, b.len, vflags);
+	img = tk_image_new(tk, c->b.p, c->b.len, vflags);
+	c->b.p = NULL;
 	if (!img) {
-		char why[TK_ERRLEN];
-
-		ret = errno;
+		err = errno;
 		/* say where the bad image came from */
 		snprintf(why, sizeof(why), "%s", tcpkit_strerror());
-		return tk_err(tk, ret, "kernel reply: %.480s", why);
+		return tk_err(tk, err, "kernel reply: %.480s", why);
 	}
+	img->hold = c->hold;
+	img->hold_portid = tk->portid;
 	*imgp = img;
 	return 0;
+}
+
+/* One checkpoint or state request: sock nest, optional stop flag. */
+static int tk_conn_image(struct tcpkit *tk, const struct tcpkit_sockref *ref,
+			 uint8_t cmd, unsigned int flags,
+			 struct tcpkit_image **imgp)
+{
+	struct tk_collect c = { 0 };
+	int ret;
+
+	*imgp = NULL;
+	ret = tk_check_ref(tk, ref);
+	if (ret)
+		return ret;
+	if (flags & ~TCPKIT_CHECKPOINT_STOP)
+		return tk_err(tk, EINVAL, "unknown checkpoint flags 0x%x",
+			      flags);
+	/* a module without them would destroy the original at once */
+	if ((flags & TCPKIT_CHECKPOINT_STOP) &&
+	    (!tk_has_cmd(tk, TCPKIT_CMD_CONN_COMMIT) ||
+	     !tk_has_cmd(tk, TCPKIT_CMD_CONN_ABORT)))
+		return tk_err(tk, EOPNOTSUPP,
+			      "the tcpkit module has no two-phase stop (conn-commit, conn-abort): it would destroy the original before its image is saved; update the module");
+
+	ret = tk_conn_request(tk, ref, cmd, flags, &c);
+	if (!ret)
+		ret = tk_conn_new_image(tk, cmd, &c, imgp);
+	free(c.b.p);
+	if (ret && (flags & TCPKIT_CHECKPOINT_STOP))
+		ret = tk_drop_hold(tk, &c, ret);
+	return ret;
 }
 
 int tcpkit_checkpoint(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		      unsigned int flags, struct tcpkit_image **imgp)
 {
 	return tk_conn_image(tk, ref, TCPKIT_CMD_CONN_CHECKPOINT, flags, imgp);
+}
+
+/* CONN_COMMIT or CONN_ABORT of the hold @img came with. */
+static int tk_hold_request(struct tcpkit *tk, struct tcpkit_image *img,
+			   uint8_t cmd)
+{
+	char buf[128] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!img || !img->hold)
+		return tk_err(tk, EINVAL,
+			      "the image holds no connection: it was not made with stop, or was committed or aborted already");
+	/* the kernel would refuse it too, with less to say */
+	if (img->hold_portid != tk->portid)
+		return tk_err(tk, EINVAL,
+			      "the image's hold belongs to another netlink socket: another handle, or this one before a failed checkpoint with stop gave its holds back");
+	nlh = tk_msg_start(tk, buf, cmd, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, TCPKIT_A_CONN_HOLD, img->hold);
+	ret = tk_request(tk, nlh, NULL, NULL);
+	if (!ret)
+		img->hold = 0;
+	return ret;
+}
+
+int tcpkit_commit(struct tcpkit *tk, struct tcpkit_image *img)
+{
+	return tk_hold_request(tk, img, TCPKIT_CMD_CONN_COMMIT);
+}
+
+int tcpkit_abort(struct tcpkit *tk, struct tcpkit_image *img)
+{
+	return tk_hold_request(tk, img, TCPKIT_CMD_CONN_ABORT);
 }
 
 int tcpkit_conn_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
@@ -239,6 +368,22 @@ static void tk_copy_aimd(struct nlmsghdr *nlh, const struct nlattr *nest)
 				  (char *)dst);
 }
 
+/*
+ * A restore's ACK can be lost after the kernel restored the socket (the
+ * ACK's own allocation failed, or the receive buffer overran): ENOBUFS
+ * then says nothing about the restore. The socket does: a target the
+ * kernel failed to restore is left closed, a restored one is not.
+ */
+static bool tk_restored_anyway(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || len < 1)
+		return false;
+	return ti.tcpi_state != TCP_CLOSE;
+}
+
 int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 {
 	struct tcpkit_sockref ref = { .fd = fd };
@@ -273,6 +418,10 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 	ret = tk_put_sockref(tk, nlh, cap, TCPKIT_A_CONN_SOCK, &ref);
 	if (!ret)
 		ret = tk_request(tk, nlh, NULL, NULL);
+	if (ret == -ENOBUFS && tk_restored_anyway(fd)) {
+		tk_clear_err(tk);
+		ret = 0;
+	}
 	free(buf);
 	return ret;
 }

@@ -85,6 +85,12 @@ static const struct tk_attr_desc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_AIMD]		= { "aimd", K_NEST },
 	[TCPKIT_A_CONN_SND_DATA]	= { "snd_data", K_DATA },
 	[TCPKIT_A_CONN_RCV_DATA]	= { "rcv_data", K_DATA },
+	/*
+	 * Names a hold on one netlink socket, meaningless anywhere else:
+	 * known here so that an image carrying it, optional bit or not, is
+	 * refused like sock and stop rather than skipped as unknown.
+	 */
+	[TCPKIT_A_CONN_HOLD]		= { "hold", K_NONE },
 };
 
 /* What a checkpoint carries in TCPKIT_A_CONN_AIMD. */
@@ -513,6 +519,11 @@ unsigned int tcpkit_image_family_version(const struct tcpkit_image *img)
 bool tcpkit_image_header_only(const struct tcpkit_image *img)
 {
 	return img->header_only;
+}
+
+bool tcpkit_image_held(const struct tcpkit_image *img)
+{
+	return img && img->hold;
 }
 
 int tcpkit_image_tuple(const struct tcpkit_image *img,

@@ -317,6 +317,51 @@ int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd)
 	return 0;
 }
 
+/* In place: a device, a FIFO, or whatever a symlink points at. */
+static int tk_write_in_place(const struct tcpkit_image *img, const char *path)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return tk_errno(NULL, errno, "image: open");
+	ret = tcpkit_image_write_fd(img, fd);
+	/* a regular file behind a symlink must reach the disk all the same */
+	if (!ret && !fstat(fd, &st) && S_ISREG(st.st_mode) && fsync(fd))
+		ret = tk_errno(NULL, errno, "image: fsync");
+	if (close(fd) && !ret)
+		ret = tk_errno(NULL, errno, "image: close");
+	return ret;
+}
+
+/*
+ * Make a rename in the directory of @path durable. Filesystems that
+ * cannot sync a directory (EINVAL) have nothing more to offer.
+ */
+static int tk_sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int fd, ret = 0;
+	char *dir;
+
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return tk_errno(NULL, ENOMEM, NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		ret = tk_errno(NULL, errno, "image: open directory");
+	else if (fsync(fd) && errno != EINVAL)
+		ret = tk_errno(NULL, errno, "image: fsync directory");
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
 int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path)
 {
 	struct stat st;
@@ -324,15 +369,8 @@ int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path)
 	int fd, ret;
 
 	/* devices, FIFOs and symlinks are written in place */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (fd < 0)
-			return tk_errno(NULL, errno, "image: open");
-		ret = tcpkit_image_write_fd(img, fd);
-		if (close(fd) && !ret)
-			ret = tk_errno(NULL, errno, "image: close");
-		return ret;
-	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return tk_write_in_place(img, path);
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
 		return tk_errno(NULL, ENOMEM, NULL);
@@ -349,8 +387,14 @@ int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path)
 		ret = tk_errno(NULL, errno, "image: close");
 	if (!ret && rename(tmp, path))
 		ret = tk_errno(NULL, errno, "image: rename");
-	if (ret)
+	if (ret) {
 		unlink(tmp);
+	} else {
+		ret = tk_sync_dir(path);
+		/* in place but maybe not after a crash: no half promise */
+		if (ret)
+			unlink(path);
+	}
 	free(tmp);
 	return ret;
 }

@@ -27,6 +27,9 @@ struct tcpkit {
 	unsigned char *rbuf;		/* receive buffer, grows on demand */
 	size_t rbuf_len;
 	size_t sndbuf;			/* netlink SO_SNDBUF we set last */
+	uint64_t ops;			/* bit n: the family has command n */
+	uint16_t reply_end;		/* NLMSG_ERROR/_DONE that ended the
+					 * last request, 0: none */
 	char errmsg[TK_ERRLEN];
 };
 
@@ -49,6 +52,8 @@ int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 int tk_put_tuple(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 		 const struct tcpkit_tuple *t);
 int tk_ensure_sndbuf(struct tcpkit *tk, size_t len);
+bool tk_has_cmd(const struct tcpkit *tk, uint8_t cmd);
+int tk_reopen(struct tcpkit *tk);
 
 /* image.c */
 #define TK_IMG_HEADER_ONLY	0x1	/* CONN_GET reply: no data allowed */
@@ -67,6 +72,8 @@ struct tcpkit_image {
 				  + 1];
 	uint64_t qbytes[2];
 	unsigned int qchunks[2];
+	uint32_t hold;			/* TCPKIT_A_CONN_HOLD, 0: none */
+	uint32_t hold_portid;		/* netlink socket that owns @hold */
 };
 
 /* Takes ownership of @data (malloc'ed) even on failure. */

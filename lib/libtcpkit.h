@@ -171,8 +171,12 @@ int tcpkit_image_encode(const struct tcpkit_image *img, void **buf,
 struct tcpkit_image *tcpkit_image_decode(const void *buf, size_t len);
 
 /*
- * Write an image file, mode 0600.  A regular (or missing) file is replaced
- * atomically through a temporary file in the same directory.
+ * Write an image file, mode 0600, durably.  A regular (or missing) file is
+ * replaced atomically through a temporary file in the same directory:
+ * written, fsync'ed, renamed over @path, then the directory fsync'ed; on
+ * failure no new image is left at @path.  Devices, FIFOs and symlinks are
+ * written in place (fsync'ed when that is a regular file).  The write_fd
+ * variant only writes.
  */
 int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path);
 int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd);
@@ -271,16 +275,47 @@ const char *tcpkit_tcp_state_name(unsigned int state);
 /* ---------------------------------------------------------------------- */
 /* Connections                                                             */
 
-/* TCPKIT_A_CONN_STOP: silence the original and freeze its tuple. */
+/* TCPKIT_A_CONN_STOP: hold the original (two-phase stop). */
 #define TCPKIT_CHECKPOINT_STOP	0x1
 
 /*
  * Checkpoint the socket into a new image (a TCPKIT_CMD_CONN_CHECKPOINT
- * dump).  With TCPKIT_CHECKPOINT_STOP the original never sends again and
- * its tuple stays frozen until a restore or tcpkit_thaw().
+ * dump).  Without flags the original goes on and the image is a copy.
+ *
+ * With TCPKIT_CHECKPOINT_STOP the original is held: silent, its tuple
+ * frozen, its queues intact, I/O of its owner refused.  The hold belongs to
+ * @tk's netlink socket and lasts until tcpkit_commit() (the original is
+ * destroyed; its tuple stays frozen until a restore or tcpkit_thaw()),
+ * tcpkit_abort() or tcpkit_close() (the original resumes unchanged), or the
+ * freeze's lifetime lapses (module parameter freeze_ms: given back too).
+ * Commit only once the image is saved durably.  A process that forks
+ * while it holds keeps the hold alive in the child's copy of the socket.
+ *
+ * If a checkpoint with stop fails after the kernel may have made its hold,
+ * the library closes and reopens @tk's netlink socket so the kernel gives
+ * the connection back; that gives back every other hold of @tk as well.
+ * A module without two-phase stop (no TCPKIT_CMD_CONN_COMMIT) is refused
+ * with EOPNOTSUPP before anything is sent.
  */
 int tcpkit_checkpoint(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		      unsigned int flags, struct tcpkit_image **imgp);
+
+/* True while @img names a hold of a checkpoint with stop. */
+bool tcpkit_image_held(const struct tcpkit_image *img);
+
+/*
+ * End the hold of @img (TCPKIT_CMD_CONN_COMMIT): the original is destroyed
+ * without a word to its peer.  Must be sent on the handle that made the
+ * hold.  Clears the hold on success.  EINVAL when @img holds nothing.
+ */
+int tcpkit_commit(struct tcpkit *tk, struct tcpkit_image *img);
+
+/*
+ * Give the held original back unchanged (TCPKIT_CMD_CONN_ABORT): its
+ * freeze is lifted and it resumes where it was held; @img is then only a
+ * copy.  Same rules as tcpkit_commit().
+ */
+int tcpkit_abort(struct tcpkit *tk, struct tcpkit_image *img);
 
 /* State of a connection without queue data (TCPKIT_CMD_CONN_GET). */
 int tcpkit_conn_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
@@ -293,6 +328,8 @@ int tcpkit_image_socket(const struct tcpkit_image *img);
  * Restore an image into @fd, a fresh unconnected TCP socket of the calling
  * process, in one TCPKIT_CMD_CONN_RESTORE request.  Optional attributes and
  * metadata are not sent.  On failure the kernel leaves @fd closed (unusable).
+ * A reply lost on the way back (ENOBUFS) is resolved from @fd's state: a
+ * socket out of TCP_CLOSE was restored, and the call returns 0.
  */
 int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd);
 

@@ -404,6 +404,10 @@ int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
 	ssize_t n;
 
 	tk_clear_err(tk);
+	tk->reply_end = 0;
+	if (!tk->nl)
+		return tk_err(tk, EBADF,
+			      "the handle lost its netlink socket when a reopen failed: open a new one");
 	if (req->nlmsg_len > 16384) {
 		ret = tk_ensure_sndbuf(tk, req->nlmsg_len);
 		if (ret)
@@ -438,9 +442,11 @@ int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
 				return tk_err(tk, ENOBUFS,
 					      "netlink overrun: reply lost");
 			case NLMSG_ERROR:
+				tk->reply_end = NLMSG_ERROR;
 				/* a callback failure is the better story */
 				return ret ? ret : tk_parse_error(tk, nlh, req);
 			case NLMSG_DONE:
+				tk->reply_end = NLMSG_DONE;
 				return ret ? ret : tk_parse_done(tk, nlh, req);
 			}
 			if (nlh->nlmsg_type != rtype || ret || !cb)
@@ -456,6 +462,30 @@ int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
 		if (!(req->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP)))
 			return ret;
 	}
+}
+
+/* CTRL_ATTR_OPS: a nest of one nest per command, each with its id. */
+static void tk_family_ops(struct tcpkit *tk, const struct nlattr *ops)
+{
+	const struct nlattr *op, *a;
+	uint32_t id;
+
+	tk->ops = 0;
+	mnl_attr_for_each_nested(op, ops) {
+		mnl_attr_for_each_nested(a, op) {
+			if (mnl_attr_get_type(a) != CTRL_ATTR_OP_ID ||
+			    mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				continue;
+			id = mnl_attr_get_u32(a);
+			if (id < 64)
+				tk->ops |= 1ULL << id;
+		}
+	}
+}
+
+bool tk_has_cmd(const struct tcpkit *tk, uint8_t cmd)
+{
+	return cmd < 64 && (tk->ops & (1ULL << cmd));
 }
 
 static int tk_family_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
@@ -476,6 +506,9 @@ static int tk_family_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return tk_err(tk, EPROTO, "bad CTRL_ATTR_VERSION");
 			tk->family_version = mnl_attr_get_u32(a);
+			break;
+		case CTRL_ATTR_OPS:
+			tk_family_ops(tk, a);
 			break;
 		}
 	}
@@ -513,10 +546,48 @@ static int tk_resolve_family(struct tcpkit *tk)
 	return 0;
 }
 
+/* A bound generic netlink socket with our options for @tk. */
+static int tk_socket_open(struct tcpkit *tk)
+{
+	int one = 1;
+	int ret;
+
+	tk->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!tk->nl)
+		return tk_errno(tk, errno, "netlink socket");
+	if (mnl_socket_bind(tk->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = tk_errno(tk, errno, "netlink bind");
+		mnl_socket_close(tk->nl);
+		tk->nl = NULL;
+		return ret;
+	}
+	tk->portid = mnl_socket_get_portid(tk->nl);
+	/* extack text; no echo of (possibly megabytes of) request in errors */
+	mnl_socket_setsockopt(tk->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(tk->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
+}
+
+/*
+ * Close @tk's netlink socket and open a fresh one in its place. Closing is
+ * the point: the kernel gives back every hold the old socket owned (one a
+ * failed checkpoint with stop may have made, whether its id reached us or
+ * not) and drops what is left of its dump, so nothing stale reaches the
+ * next request. The family id and ops stay: a hold never outlives the
+ * module. The handle's other holds are given back too. On failure the
+ * handle has no socket and every later request fails.
+ */
+int tk_reopen(struct tcpkit *tk)
+{
+	if (tk->nl)
+		mnl_socket_close(tk->nl);
+	tk->nl = NULL;
+	return tk_socket_open(tk);
+}
+
 struct tcpkit *tcpkit_open(void)
 {
 	struct tcpkit *tk;
-	int one = 1;
 	int ret;
 
 	tk = calloc(1, sizeof(*tk));
@@ -530,19 +601,9 @@ struct tcpkit *tcpkit_open(void)
 		ret = tk_errno(NULL, ENOMEM, NULL);
 		goto err;
 	}
-	tk->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
-	if (!tk->nl) {
-		ret = tk_errno(NULL, errno, "netlink socket");
+	ret = tk_socket_open(tk);
+	if (ret)
 		goto err;
-	}
-	if (mnl_socket_bind(tk->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = tk_errno(NULL, errno, "netlink bind");
-		goto err;
-	}
-	tk->portid = mnl_socket_get_portid(tk->nl);
-	/* extack text; no echo of (possibly megabytes of) request in errors */
-	mnl_socket_setsockopt(tk->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(tk->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	tk->seq = (uint32_t)getpid() << 16;
 
 	ret = tk_resolve_family(tk);

@@ -11,11 +11,14 @@
  * buffer that the dump streams after the lock is gone, in chunks of at most
  * TCPKIT_CHUNK_MAX bytes, and frees in .done.
  *
- * With TCPKIT_A_CONN_STOP the same lock also covers freezing the tuple
- * (freeze.c) and silencing the original, so the peer never gets an ACK for
- * a byte the image lacks, nor a FIN or RST from the original.
+ * With TCPKIT_A_CONN_STOP the tuple is frozen first (freeze.c), then, once
+ * no segment that slipped past the freeze can still be on its way in, the
+ * snapshot's lock also covers parking the original (hold.c): the peer never
+ * gets an ACK for a byte the image lacks, and nothing is destroyed until
+ * the image is durable and the holder commits.
  */
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sizes.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
@@ -24,6 +27,8 @@
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
 #include <net/mptcp.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -39,6 +44,36 @@
 /* Do not start a data chunk smaller than this unless it ends a queue. */
 #define TCPKIT_CHUNK_MIN	256
 
+/*
+ * Snapshot bytes the dumps of one netns may hold at once, in MiB: a dump
+ * keeps its snapshot until it is read, and N netlink sockets dumping one
+ * large connection would hold N copies.
+ */
+#define TCPKIT_SNAP_NET_MB_MAX	65536
+static unsigned int snapshot_net_mb = 1024;
+
+static int snapshot_net_mb_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, TCPKIT_SNAP_NET_MB_MAX);
+}
+
+static const struct kernel_param_ops snapshot_net_mb_ops = {
+	.set = snapshot_net_mb_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(snapshot_net_mb, &snapshot_net_mb_ops, &snapshot_net_mb, 0644);
+MODULE_PARM_DESC(snapshot_net_mb,
+		 "checkpoint snapshot memory all dumps of a network namespace may hold at once, MiB: 1 to 65536 (default 1024)");
+
+/* Per netns: an atomic64_t, the snapshot bytes its dumps hold. */
+static unsigned int tcpkit_snap_net_id __read_mostly;
+
+static struct pernet_operations tcpkit_snap_net_ops = {
+	.id	= &tcpkit_snap_net_id,
+	.size	= sizeof(atomic64_t),
+};
+
 static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
 
 /**
@@ -47,6 +82,9 @@ static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
  * @data: send queue bytes (@conn.snd_qlen) then receive queue bytes
  * @pos: bytes of @data already sent
  * @header_sent: the header message went out
+ * @hold: id of the hold a stop made, 0 without stop
+ * @net: netns whose snapshot budget @data is charged to
+ * @charged: bytes charged
  * @err: error found by .start, reported by the first .dumpit
  * @errmsg: extack text for @err
  *
@@ -58,6 +96,9 @@ struct tcpkit_dump {
 	u8 *data;
 	u32 pos;
 	bool header_sent;
+	u32 hold;
+	struct net *net;
+	u64 charged;
 	int err;
 	const char *errmsg;
 };
@@ -112,8 +153,13 @@ static int tcpkit_conn_check(struct sock *sk, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "Fast Open handshake still in progress");
 		return -EOPNOTSUPP;
 	}
-	if (tp->urg_data & TCP_URG_VALID) {
-		NL_SET_ERR_MSG(extack, "unread urgent (out-of-band) data");
+	/* Set from the moment an urgent pointer arrives until the reader
+	 * has passed the urgent byte, which the image would otherwise carry
+	 * in the stream (or lack, while it has not arrived).
+	 */
+	if (READ_ONCE(tp->urg_data)) {
+		NL_SET_ERR_MSG(extack,
+			       "urgent (out-of-band) data pending in the receive stream");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -236,10 +282,11 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 	/* Socket options, as getsockopt() shows them. */
 	c->nodelay = !!(tp->nonagle & TCP_NAGLE_OFF);
 	c->cork = !!(tp->nonagle & TCP_NAGLE_CORK);
+	/* Keepalive values only where the owner set them (0: the sysctl). */
 	c->keepalive = sock_flag(sk, SOCK_KEEPOPEN);
-	c->keepidle = keepalive_time_when(tp) / HZ;
-	c->keepintvl = keepalive_intvl_when(tp) / HZ;
-	c->keepcnt = keepalive_probes(tp);
+	c->keepidle = READ_ONCE(tp->keepalive_time) / HZ;
+	c->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
+	c->keepcnt = READ_ONCE(tp->keepalive_probes);
 	c->user_timeout = READ_ONCE(icsk->icsk_user_timeout);
 	c->sndbuf = READ_ONCE(sk->sk_sndbuf);
 	c->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
@@ -257,33 +304,62 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 	strscpy(c->cc, icsk->icsk_ca_ops->name, sizeof(c->cc));
 }
 
-/*
- * Silence the original for good, under the snapshot's lock: disconnected in
- * repair mode (no FIN, no RST, queues purged, timers stopped, unhashed),
- * ECONNABORTED for its owner. Its tuple is frozen already; waiting for RCU
- * first means no segment that missed the freeze can still be on its way to
- * the socket lookup, find nothing and draw an RST.
- */
-static void tcpkit_stop(struct sock *sk)
+static int tcpkit_snap_charge(struct net *net, u64 bytes,
+			      struct netlink_ext_ack *extack)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
+	atomic64_t *held = net_generic(net, tcpkit_snap_net_id);
+	u64 max = (u64)READ_ONCE(snapshot_net_mb) << 20;
 
-	synchronize_net();
-	tp->repair = 1;
-	tp->repair_queue = TCP_NO_QUEUE;
-	sk->sk_prot->disconnect(sk, 0);
-	tp->repair = 0;
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (atomic64_add_return(bytes, held) > max) {
+		atomic64_sub(bytes, held);
+		NL_SET_ERR_MSG(extack,
+			       "checkpoint snapshots of this network namespace would exceed snapshot_net_mb (module parameter): read or close the other dumps first");
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void tcpkit_snap_uncharge(struct net *net, u64 bytes)
+{
+	atomic64_sub(bytes, (atomic64_t *)net_generic(net, tcpkit_snap_net_id));
+}
+
+/*
+ * Freeze the tuple before the snapshot's lock, then wait until every
+ * segment that passed the hooks before has reached the socket: processed,
+ * or in the backlog that the owner's release_sock() drains before our
+ * lock_sock() returns. From then on the queues can only shrink by the
+ * owner's reads, which the snapshot's lock orders.
+ */
+static int tcpkit_stop_freeze(struct sock *sk, struct tcpkit_conn *c,
+			      struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lock_sock(sk);
+	err = tcpkit_conn_check(sk, extack);
+	if (!err && tcp_sk(sk)->repair) {
+		NL_SET_ERR_MSG(extack, "socket is in repair mode");
+		err = -EBUSY;
+	}
+	if (!err) {
+		tcpkit_conn_fill(sk, c);
+		err = tcpkit_freeze_add(sock_net(sk), c, extack);
+	}
+	release_sock(sk);
+	if (!err)
+		synchronize_net();
+	return err;
 }
 
 /*
  * Take the snapshot: header into @c and, if @datap, both queues into a new
- * buffer (NULL when both are empty) that the caller kvfree()s. With @stop,
- * freeze the tuple and silence the connection under the same lock, so no
- * byte the image lacks is ever acknowledged.
+ * buffer (NULL when both are empty) that the caller kvfree()s. With @hold,
+ * freeze the tuple and park the connection in @hold: no byte the image
+ * lacks is ever acknowledged.
  */
 static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
-			   u8 **datap, bool stop,
+			   u8 **datap, struct tcpkit_hold *hold,
 			   struct netlink_ext_ack *extack)
 {
 	struct tcpkit_aimd_state st;
@@ -291,6 +367,12 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 	u8 *data = NULL;
 	u32 inq, fin;
 	int err;
+
+	if (hold) {
+		err = tcpkit_stop_freeze(sk, c, extack);
+		if (err)
+			return err;
+	}
 
 	lock_sock(sk);
 	tp = tcp_sk(sk);
@@ -328,8 +410,12 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 			goto out;
 		}
 		if (total) {
+			err = tcpkit_snap_charge(sock_net(sk), total, extack);
+			if (err)
+				goto out;
 			data = kvmalloc(total, GFP_KERNEL_ACCOUNT);
 			if (!data) {
+				tcpkit_snap_uncharge(sock_net(sk), total);
 				err = -ENOMEM;
 				goto out;
 			}
@@ -355,15 +441,22 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 		c->aimd = st.params;
 	}
 
-	if (stop) {
-		err = tcpkit_freeze_add(sock_net(sk), c, extack);
-		if (err)
+	if (hold) {
+		/* The last step that may fail before the original is held. */
+		if (tcpkit_fault()) {
+			err = -ENOMEM;
 			goto out;
-		tcpkit_stop(sk);
+		}
+		tcpkit_hold_park(hold, sk);
 	}
 out:
 	release_sock(sk);
 	if (err) {
+		if (hold)
+			tcpkit_freeze_del(sock_net(sk), c);
+		if (data)
+			tcpkit_snap_uncharge(sock_net(sk),
+					     (u64)c->snd_qlen + c->rcv_qlen);
 		kvfree(data);
 		return err;
 	}
@@ -411,9 +504,12 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
 	    nla_put_u8(skb, TCPKIT_A_CONN_NODELAY, c->nodelay) ||
 	    nla_put_u8(skb, TCPKIT_A_CONN_CORK, c->cork) ||
 	    nla_put_u8(skb, TCPKIT_A_CONN_KEEPALIVE, c->keepalive) ||
-	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPIDLE, c->keepidle) ||
-	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPINTVL, c->keepintvl) ||
-	    nla_put_u32(skb, TCPKIT_A_CONN_KEEPCNT, c->keepcnt) ||
+	    (c->keepidle &&
+	     nla_put_u32(skb, TCPKIT_A_CONN_KEEPIDLE, c->keepidle)) ||
+	    (c->keepintvl &&
+	     nla_put_u32(skb, TCPKIT_A_CONN_KEEPINTVL, c->keepintvl)) ||
+	    (c->keepcnt &&
+	     nla_put_u32(skb, TCPKIT_A_CONN_KEEPCNT, c->keepcnt)) ||
 	    nla_put_u32(skb, TCPKIT_A_CONN_USER_TIMEOUT, c->user_timeout) ||
 	    nla_put_u32(skb, TCPKIT_A_CONN_SNDBUF, c->sndbuf) ||
 	    nla_put_u32(skb, TCPKIT_A_CONN_RCVBUF, c->rcvbuf) ||
@@ -466,7 +562,7 @@ int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	err = tcpkit_snapshot(ts.sk, &c, NULL, false, info->extack);
+	err = tcpkit_snapshot(ts.sk, &c, NULL, NULL, info->extack);
 	tcpkit_sk_put(&ts);
 	if (err)
 		return err;
@@ -484,11 +580,32 @@ int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * The queues hold another process's plaintext, and a stop takes its
+ * connection: by fd the caller already owns a descriptor (pidfd_getfd()
+ * needed ptrace access to get it); by 4-tuple it must be allowed to
+ * checkpoint what it does not own, as CRIU must.
+ */
+static int tcpkit_may_read_queues(const struct sk_buff *skb,
+				  const struct tcpkit_sk *ts,
+				  struct netlink_ext_ack *extack)
+{
+	struct user_namespace *ns = sock_net(ts->sk)->user_ns;
+
+	if (ts->sock || netlink_ns_capable(skb, ns, CAP_CHECKPOINT_RESTORE) ||
+	    netlink_ns_capable(skb, ns, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "checkpoint by 4-tuple needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN in the socket's network namespace");
+	return -EPERM;
+}
+
 /**
  * tcpkit_nl_checkpoint_start() - TCPKIT_CMD_CONN_CHECKPOINT: take the snapshot
  * @cb: the dump; its request names the socket in TCPKIT_A_CONN_SOCK
  *
- * Runs in the caller's context, so an fd names the caller's socket.
+ * Runs in the caller's context, so an fd names the caller's socket. With
+ * stop the connection is parked in a hold owned by the requesting socket.
  *
  * Return: 0, or -ENOMEM; other errors are kept for the first dumpit.
  */
@@ -496,6 +613,7 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 {
 	struct nlattr *tb[TCPKIT_A_CONN_STOP + 1];
 	struct netlink_ext_ack ext = {};
+	struct tcpkit_hold *hold = NULL;
 	struct tcpkit_dump *d;
 	struct tcpkit_sk ts;
 	int err;
@@ -512,15 +630,32 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 		NL_SET_ERR_MSG(&ext, "missing sock: name the connection by fd or 4-tuple");
 		err = -EINVAL;
 	}
+	if (!err && nla_get_flag(tb[TCPKIT_A_CONN_STOP])) {
+		hold = tcpkit_hold_alloc();
+		if (!hold)
+			err = -ENOMEM;
+	}
 	if (!err)
 		err = tcpkit_sk_lookup(cb->skb, sock_net(cb->skb->sk),
 				       tb[TCPKIT_A_CONN_SOCK], &ts, &ext);
 	if (!err) {
-		err = tcpkit_snapshot(ts.sk, &d->conn, &d->data,
-				      nla_get_flag(tb[TCPKIT_A_CONN_STOP]),
-				      &ext);
+		err = tcpkit_may_read_queues(cb->skb, &ts, &ext);
+		if (!err)
+			err = tcpkit_snapshot(ts.sk, &d->conn, &d->data, hold,
+					      &ext);
+		if (!err && d->data) {
+			d->net = sock_net(ts.sk);
+			d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
+		}
+		if (!err && hold) {
+			d->hold = tcpkit_hold_start(hold, ts.sk, &d->conn,
+						    sock_net(cb->skb->sk),
+						    NETLINK_CB(cb->skb).portid);
+			hold = NULL;
+		}
 		tcpkit_sk_put(&ts);
 	}
+	tcpkit_hold_free(hold);
 	if (err) {
 		d->err = err;
 		d->errmsg = ext._msg;
@@ -602,7 +737,8 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 		hdr = tcpkit_dump_hdr(skb, cb);
 		if (!hdr)
 			return -EMSGSIZE;
-		if (tcpkit_conn_put_header(skb, &d->conn)) {
+		if ((d->hold && nla_put_u32(skb, TCPKIT_A_CONN_HOLD, d->hold)) ||
+		    tcpkit_conn_put_header(skb, &d->conn)) {
 			genlmsg_cancel(skb, hdr);
 			return -EMSGSIZE;
 		}
@@ -623,6 +759,9 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
  * tcpkit_nl_checkpoint_done() - free the snapshot
  * @cb: the dump
  *
+ * A hold the dump made stays (its owner ends it), unless the header that
+ * names it never went out.
+ *
  * Return: 0.
  */
 int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
@@ -630,8 +769,31 @@ int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
 	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
 
 	if (d) {
+		/* A hold whose id its owner never saw would wait for nothing. */
+		if (d->hold && !d->header_sent)
+			tcpkit_hold_drop(d->hold);
+		if (d->charged)
+			tcpkit_snap_uncharge(d->net, d->charged);
 		kvfree(d->data);
 		kfree(d);
 	}
 	return 0;
+}
+
+/**
+ * tcpkit_checkpoint_register() - per-netns snapshot budgets
+ *
+ * Return: 0 or the error of register_pernet_subsys().
+ */
+int tcpkit_checkpoint_register(void)
+{
+	return register_pernet_subsys(&tcpkit_snap_net_ops);
+}
+
+/**
+ * tcpkit_checkpoint_unregister() - drop the budgets; no dump is left
+ */
+void tcpkit_checkpoint_unregister(void)
+{
+	unregister_pernet_subsys(&tcpkit_snap_net_ops);
 }

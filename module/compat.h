@@ -64,16 +64,18 @@ static inline bool tcpkit_ts_clock_supported(u8 clock)
  * @clock: enum tcpkit_ts_clock, supported by this kernel
  *
  * Since 6.7 the option value carries the clock kind in bit 0 (set for
- * microseconds), at the price of one unit of the value.
+ * microseconds), at the price of one unit of the value: round up, so that
+ * the restored clock never reads less than the last TSval the peer saw.
  *
  * Return: the int to pass to setsockopt(TCP_TIMESTAMP).
  */
 static inline int tcpkit_tcp_ts_optval(u32 val, u8 clock)
 {
 #ifdef TCPKIT_HAVE_TCP_USEC_TS
-	val &= ~1U;
 	if (clock == TCPKIT_TS_CLOCK_US)
 		val |= 1;
+	else
+		val = (val + 1) & ~1U;
 #endif
 	return (int)val;
 }

@@ -2,16 +2,20 @@
 /*
  * tcpkit: frozen 4-tuples.
  *
- * A checkpoint with stop silences the original connection and freezes its
- * 4-tuple in the socket's netns: from then on this module's own netfilter
- * hook (LOCAL_IN, IPv4 and IPv6) drops the tuple's arriving segments, so
- * the kernel, which no longer has a socket for them, never answers the peer
- * with an RST. The peer retransmits into the void and sees a pause.
+ * A checkpoint with stop freezes the connection's 4-tuple in the socket's
+ * netns: from then on this module's own netfilter hooks (LOCAL_IN, IPv4
+ * and IPv6) drop the tuple's arriving segments, so that once the original
+ * is gone the kernel, which no longer has a socket for the tuple, never
+ * answers the peer with an RST; while the original is held, LOCAL_OUT
+ * drops its leaving segments too, so that it says nothing whatever its
+ * owner does. The peer retransmits into the void and sees a pause.
  *
- * A freeze ends when a restore of the same tuple in the same netns is about
- * to leave repair mode, on TCPKIT_CMD_CONN_THAW, when its lifetime lapses
- * (module parameter freeze_ms, default 30 s, at most 1 h, read when the
- * freeze is made), or with the netns.
+ * While the original is held (hold.c) the freeze cannot lapse or be thawed;
+ * the hold's own lifetime ends it. After a commit, a freeze ends when a
+ * restore of the same tuple in the same netns goes live, on
+ * TCPKIT_CMD_CONN_THAW, when its lifetime lapses (module parameter
+ * freeze_ms, default 30 s, at most 1 h, counted from the commit), or with
+ * the netns.
  *
  * The hook runs in every netns but looks at nothing while its netns has no
  * freeze. Readers (the hook, FROZEN_GET) use RCU; writers take tn->lock.
@@ -83,6 +87,7 @@ struct tcpkit_frozen {
 	struct rcu_head rcu;
 	struct tcpkit_fkey key;
 	unsigned long expires;		/* jiffies */
+	bool held;			/* the original is held: no lapse */
 	atomic64_t dropped;
 };
 
@@ -144,6 +149,12 @@ static void tcpkit_frozen_del(struct tcpkit_net *tn, struct tcpkit_frozen *f)
 	kfree_rcu(f, rcu);
 }
 
+static bool tcpkit_frozen_live(const struct tcpkit_frozen *f)
+{
+	return READ_ONCE(f->held) || time_before(jiffies, READ_ONCE(f->expires));
+}
+
+/* @k has the addresses; local is saddr whichever way @skb goes. */
 static unsigned int tcpkit_hook(const struct nf_hook_state *state,
 				struct sk_buff *skb, struct tcpkit_fkey *k,
 				int thoff)
@@ -157,13 +168,19 @@ static unsigned int tcpkit_hook(const struct nf_hook_state *state,
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
-	/* Arriving: the remote end is the source. */
-	k->sport = th->dest;
-	k->dport = th->source;
+	if (state->hook == NF_INET_LOCAL_IN) {
+		k->sport = th->dest;
+		k->dport = th->source;
+	} else {
+		k->sport = th->source;
+		k->dport = th->dest;
+	}
 
+	/* Arriving segments while frozen; leaving ones only while held. */
 	rcu_read_lock();
 	f = tcpkit_find(tn, k);
-	if (f && time_before(jiffies, READ_ONCE(f->expires))) {
+	if (f && (state->hook == NF_INET_LOCAL_IN ? tcpkit_frozen_live(f) :
+						    READ_ONCE(f->held))) {
 		atomic64_inc(&f->dropped);
 		verdict = NF_DROP;
 	}
@@ -177,13 +194,15 @@ static unsigned int tcpkit_hook4(void *priv, struct sk_buff *skb,
 	struct tcpkit_net *tn = net_generic(state->net, tcpkit_net_id);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct tcpkit_fkey k;
+	bool in;
 
 	if (likely(!READ_ONCE(tn->nr)) || iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET;
-	memcpy(k.saddr, &iph->daddr, 4);
-	memcpy(k.daddr, &iph->saddr, 4);
+	in = state->hook == NF_INET_LOCAL_IN;
+	memcpy(k.saddr, in ? &iph->daddr : &iph->saddr, 4);
+	memcpy(k.daddr, in ? &iph->saddr : &iph->daddr, 4);
 	return tcpkit_hook(state, skb, &k, ip_hdrlen(skb));
 }
 
@@ -197,6 +216,7 @@ static unsigned int tcpkit_hook6(void *priv, struct sk_buff *skb,
 	struct tcpkit_fkey k;
 	__be16 frag_off;
 	int thoff;
+	bool in;
 
 	if (likely(!READ_ONCE(tn->nr)))
 		return NF_ACCEPT;
@@ -205,8 +225,9 @@ static unsigned int tcpkit_hook6(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET6;
-	memcpy(k.saddr, &ip6h->daddr, 16);
-	memcpy(k.daddr, &ip6h->saddr, 16);
+	in = state->hook == NF_INET_LOCAL_IN;
+	memcpy(k.saddr, in ? &ip6h->daddr : &ip6h->saddr, 16);
+	memcpy(k.daddr, in ? &ip6h->saddr : &ip6h->daddr, 16);
 	return tcpkit_hook(state, skb, &k, thoff);
 }
 #endif
@@ -218,11 +239,23 @@ static const struct nf_hook_ops tcpkit_nf_ops[] = {
 		.hooknum	= NF_INET_LOCAL_IN,
 		.priority	= NF_IP_PRI_FIRST,
 	},
+	{
+		.hook		= tcpkit_hook4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_FIRST,
+	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook		= tcpkit_hook6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_FIRST,
+	},
+	{
+		.hook		= tcpkit_hook6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP6_PRI_FIRST,
 	},
 #endif
@@ -242,6 +275,8 @@ static void tcpkit_gc(struct work_struct *work)
 	spin_lock(&tn->lock);
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
 		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node) {
+			if (f->held)
+				continue;
 			if (!time_before(now, f->expires)) {
 				tcpkit_frozen_del(tn, f);
 			} else if (!more || time_before(f->expires, next)) {
@@ -256,30 +291,40 @@ static void tcpkit_gc(struct work_struct *work)
 }
 
 /**
- * tcpkit_freeze_add() - freeze a connection's 4-tuple in @net
+ * tcpkit_freeze_add() - freeze a held connection's 4-tuple in @net
  * @net: the connection's netns
  * @c: its header (addresses and ports)
  * @extack: error reporting
  *
- * Freezing a tuple that is frozen already renews its lifetime.
+ * The freeze does not lapse until tcpkit_freeze_unhold() or
+ * tcpkit_freeze_del(). A tuple frozen after an earlier commit is taken
+ * over (its socket is a new one).
  *
- * Return: 0, -ENOMEM, or -ENOSPC when @net has too many freezes.
+ * Return: 0, -ENOMEM, -EBUSY when the tuple is held already, or -ENOSPC
+ * when @net has too many freezes.
  */
 int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 		      struct netlink_ext_ack *extack)
 {
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
-	unsigned long life = msecs_to_jiffies(READ_ONCE(freeze_ms));
+	unsigned long life = tcpkit_freeze_lifetime();
 	struct tcpkit_frozen *f, *old;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	f = tcpkit_fault() ? NULL : kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
 	tcpkit_conn_key(c, &f->key);
 	f->expires = jiffies + life;
+	f->held = true;
 
 	spin_lock(&tn->lock);
 	old = tcpkit_find(tn, &f->key);
+	if (old && old->held) {
+		spin_unlock(&tn->lock);
+		kfree(f);
+		NL_SET_ERR_MSG(extack, "connection is held by another checkpoint with stop");
+		return -EBUSY;
+	}
 	if (!old && tn->nr >= TCPKIT_FROZEN_MAX) {
 		spin_unlock(&tn->lock);
 		kfree(f);
@@ -287,18 +332,50 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 		return -ENOSPC;
 	}
 	if (old) {
-		WRITE_ONCE(old->expires, f->expires);
+		WRITE_ONCE(old->held, true);
 		kfree(f);
 	} else {
 		hlist_add_head_rcu(&f->node, tcpkit_bucket(tn, &f->key));
 		WRITE_ONCE(tn->nr, tn->nr + 1);
 	}
-	/* The gc runs no later than this freeze lapses. */
-	if (!delayed_work_pending(&tn->gc) ||
-	    time_before(jiffies + life, tn->gc.timer.expires))
-		mod_delayed_work(system_wq, &tn->gc, life);
 	spin_unlock(&tn->lock);
 	return 0;
+}
+
+/**
+ * tcpkit_freeze_lifetime() - how long a freeze lasts, from now
+ *
+ * Return: freeze_ms in jiffies.
+ */
+unsigned long tcpkit_freeze_lifetime(void)
+{
+	return msecs_to_jiffies(READ_ONCE(freeze_ms));
+}
+
+/**
+ * tcpkit_freeze_unhold() - the held original is gone: start the lifetime
+ * @net: the netns
+ * @c: the connection's header
+ */
+void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	unsigned long life = tcpkit_freeze_lifetime();
+	struct tcpkit_frozen *f;
+	struct tcpkit_fkey k;
+
+	tcpkit_conn_key(c, &k);
+	spin_lock(&tn->lock);
+	f = tcpkit_find(tn, &k);
+	if (f) {
+		WRITE_ONCE(f->expires, jiffies + life);
+		WRITE_ONCE(f->held, false);
+		/* The gc runs no later than this freeze lapses. */
+		if (!delayed_work_pending(&tn->gc) ||
+		    time_before(jiffies + life, tn->gc.timer.expires))
+			mod_delayed_work(system_wq, &tn->gc, life);
+	}
+	spin_unlock(&tn->lock);
 }
 
 /**
@@ -321,6 +398,33 @@ bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
 		tcpkit_frozen_del(tn, f);
 	spin_unlock(&tn->lock);
 	return f;
+}
+
+/* Thaw a freeze that no hold owns. */
+static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
+		       const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	struct tcpkit_frozen *f;
+	struct tcpkit_fkey k;
+	int err = 0;
+
+	tcpkit_conn_key(c, &k);
+	spin_lock(&tn->lock);
+	f = tcpkit_find(tn, &k);
+	if (!f) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "this 4-tuple is not frozen in this network namespace");
+		err = -ENOENT;
+	} else if (f->held) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "this 4-tuple is held by a checkpoint with stop: commit or abort it");
+		err = -EBUSY;
+	} else {
+		tcpkit_frozen_del(tn, f);
+	}
+	spin_unlock(&tn->lock);
+	return err;
 }
 
 /**
@@ -376,12 +480,7 @@ int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 	c.sport = nla_get_u16(tb[TCPKIT_A_SOCK_SPORT]);
 	c.dport = nla_get_u16(tb[TCPKIT_A_SOCK_DPORT]);
 
-	if (!tcpkit_freeze_del(genl_info_net(info), &c)) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "this 4-tuple is not frozen in this network namespace");
-		return -ENOENT;
-	}
-	return 0;
+	return tcpkit_thaw(genl_info_net(info), &c, nest, extack);
 }
 
 static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
@@ -434,7 +533,7 @@ int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_lock();
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
 		hlist_for_each_entry_rcu(f, &tn->hash[i], node) {
-			if (!time_before(now, READ_ONCE(f->expires)))
+			if (!tcpkit_frozen_live(f))
 				continue;
 			if (idx++ < cb->args[0])
 				continue;

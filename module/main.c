@@ -13,34 +13,56 @@ static int __init tcpkit_init(void)
 {
 	int err;
 
-	/* Per-netns state first, the netlink family last. */
+	/* Per-netns state first; aimd last, since a socket may take it (and
+	 * a module reference) the moment it is registered, so nothing may
+	 * fail after it.
+	 */
+	tcpkit_fault_register();
 	err = tcpkit_freeze_register();
 	if (err)
-		return err;
+		goto err_fault;
 
-	err = tcpkit_aimd_register();
+	err = tcpkit_checkpoint_register();
 	if (err)
 		goto err_freeze;
 
+	err = tcpkit_hold_register();
+	if (err)
+		goto err_checkpoint;
+
 	err = tcpkit_genl_register();
 	if (err)
-		goto err_aimd;
+		goto err_hold;
+
+	err = tcpkit_aimd_register();
+	if (err)
+		goto err_genl;
 
 	pr_info("tcpkit: loaded\n");
 	return 0;
 
-err_aimd:
-	tcpkit_aimd_unregister();
+err_genl:
+	tcpkit_genl_unregister();
+err_hold:
+	tcpkit_hold_unregister();
+err_checkpoint:
+	tcpkit_checkpoint_unregister();
 err_freeze:
 	tcpkit_freeze_unregister();
+err_fault:
+	tcpkit_fault_unregister();
 	return err;
 }
 
+/* Held connections go back to their owners before the freezes go. */
 static void __exit tcpkit_exit(void)
 {
-	tcpkit_genl_unregister();
 	tcpkit_aimd_unregister();
+	tcpkit_genl_unregister();
+	tcpkit_hold_unregister();
+	tcpkit_checkpoint_unregister();
 	tcpkit_freeze_unregister();
+	tcpkit_fault_unregister();
 }
 
 module_init(tcpkit_init);

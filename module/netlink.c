@@ -85,6 +85,10 @@ const struct nla_policy tcpkit_checkpoint_policy[TCPKIT_A_CONN_STOP + 1] = {
 	[TCPKIT_A_CONN_STOP]	= { .type = NLA_FLAG },
 };
 
+static const struct nla_policy tcpkit_hold_policy[TCPKIT_A_CONN_HOLD + 1] = {
+	[TCPKIT_A_CONN_HOLD]	= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
 	[TCPKIT_A_CONN_STOP]	= {
@@ -318,6 +322,20 @@ static const struct genl_ops tcpkit_genl_ops[] = {
 		.dumpit		= tcpkit_nl_frozen_dumpit,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd		= TCPKIT_CMD_CONN_COMMIT,
+		.doit		= tcpkit_nl_conn_commit_doit,
+		.policy		= tcpkit_hold_policy,
+		.maxattr	= ARRAY_SIZE(tcpkit_hold_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= TCPKIT_CMD_CONN_ABORT,
+		.doit		= tcpkit_nl_conn_abort_doit,
+		.policy		= tcpkit_hold_policy,
+		.maxattr	= ARRAY_SIZE(tcpkit_hold_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
 };
 
 struct genl_family tcpkit_genl_family __ro_after_init = {
@@ -333,7 +351,8 @@ struct genl_family tcpkit_genl_family __ro_after_init = {
 /**
  * tcpkit_genl_register() - make the "tcpkit" family available
  *
- * Called last in module init: every handler's dependencies exist by then.
+ * Called after the freeze tables and the hold notifier, which every
+ * handler may use, exist.
  *
  * Return: 0 or the error of genl_register_family().
  */
@@ -345,8 +364,9 @@ int tcpkit_genl_register(void)
 /**
  * tcpkit_genl_unregister() - withdraw the family
  *
- * Called first in module exit. Running dumps hold a module reference, so
- * none is left when this runs.
+ * Called in module exit before the holds are given back, so that no new
+ * one appears. Running dumps hold a module reference, so none is left
+ * when this runs.
  */
 void tcpkit_genl_unregister(void)
 {

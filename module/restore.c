@@ -9,17 +9,20 @@
  *
  *   TCP_CONGESTION (an unknown name fails before anything else changed),
  *   TCP_REPAIR on, buffers raised to hold the queues, IPV6_V6ONLY and the
- *   bound device, bind, TCP_QUEUE_SEQ for both queues, connect (no SYN in
- *   repair: straight to ESTABLISHED), TCP_REPAIR_OPTIONS, TCP_TIMESTAMP,
- *   the receive queue, the send queue bytes in flight, CLOSE_WAIT's FIN,
- *   TCP_REPAIR_WINDOW, socket options and aimd parameters, TCP_REPAIR off
- *   (one window probe), SO_REUSEADDR (repair-off cleared it), the unsent
- *   bytes written normally, and last the saved buffer sizes and lock bits.
+ *   bound device, bind, TCP_QUEUE_SEQ for both queues, TCP_MAXSEG (connect
+ *   sizes segments from it), connect (no SYN in repair: straight to
+ *   ESTABLISHED; the tuple it made must be the image's), TCP_REPAIR_OPTIONS,
+ *   TCP_TIMESTAMP, the receive queue, the send queue bytes in flight,
+ *   CLOSE_WAIT's FIN, TCP_REPAIR_WINDOW, socket options and aimd
+ *   parameters. Then, under one socket lock, the memory for the unsent
+ *   bytes is reserved, the freeze lifted, repair left and the unsent bytes
+ *   queued: nothing can refuse them (the notsent_lowat limit is lifted while
+ *   they go in, the buffer was raised, the memory reserved), and nothing
+ *   after that can fail. Last, the saved buffer sizes and lock bits.
  *
- * Socket options go in while repair is still on, so that little can fail
- * once the peer may have heard from the socket. All or nothing: on any
- * error the socket is disconnected in repair mode (no FIN, no RST), left in
- * CLOSE with ECONNABORTED pending, and refuses connect/listen/bind/IO.
+ * All or nothing: on any error before the socket goes live it is
+ * disconnected in repair mode (no FIN, no RST), left in CLOSE with
+ * ECONNABORTED pending, and refuses connect/listen/bind/IO.
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -160,6 +163,19 @@ static int tcpkit_parse_chunks(struct tcpkit_restore *r,
 	return 0;
 }
 
+/* An address connect() keeps as it is: not wildcard, multicast, broadcast. */
+static bool tcpkit_unicast(const struct tcpkit_conn *c, const u8 *addr)
+{
+	const struct in6_addr *a6 = (const struct in6_addr *)addr;
+	__be32 a4;
+
+	if (c->family == AF_INET6 && !ipv6_addr_v4mapped(a6))
+		return ipv6_addr_type(a6) & IPV6_ADDR_UNICAST;
+	memcpy(&a4, c->family == AF_INET ? addr : addr + 12, 4);
+	return !ipv4_is_zeronet(a4) && !ipv4_is_multicast(a4) &&
+	       !ipv4_is_lbcast(a4);
+}
+
 /* Check the image completely; nothing here touches a socket. */
 static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				struct tcpkit_restore *r)
@@ -193,6 +209,11 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 	}
 	nla_memcpy(c->saddr, attrs[TCPKIT_A_CONN_SADDR], c->addr_len);
 	nla_memcpy(c->daddr, attrs[TCPKIT_A_CONN_DADDR], c->addr_len);
+	if (!tcpkit_unicast(c, c->saddr) || !tcpkit_unicast(c, c->daddr)) {
+		NL_SET_ERR_MSG(extack,
+			       "saddr and daddr must be unicast addresses (not wildcard, multicast or broadcast)");
+		return -EADDRNOTAVAIL;
+	}
 	c->sport = nla_get_u16(attrs[TCPKIT_A_CONN_SPORT]);
 	c->dport = nla_get_u16(attrs[TCPKIT_A_CONN_DPORT]);
 	c->ifindex = tcpkit_get_u32(attrs, TCPKIT_A_CONN_IFINDEX, 0);
@@ -340,11 +361,20 @@ static int tcpkit_restore_target(struct socket *sock,
 }
 
 /* Through the socket's own ops: no export needed, same path as userspace. */
-static int tcpkit_setsockopt_buf(struct socket *sock, int level, int opt,
-				 void *buf, unsigned int len)
+static int tcpkit_setsockopt_nofault(struct socket *sock, int level, int opt,
+				     void *buf, unsigned int len)
 {
 	return READ_ONCE(sock->ops)->setsockopt(sock, level, opt,
 						 KERNEL_SOCKPTR(buf), len);
+}
+
+/* Every restore step before the socket goes live is a fault point. */
+static int tcpkit_setsockopt_buf(struct socket *sock, int level, int opt,
+				 void *buf, unsigned int len)
+{
+	if (tcpkit_fault())
+		return -ENOMEM;
+	return tcpkit_setsockopt_nofault(sock, level, opt, buf, len);
 }
 
 static int tcpkit_setsockopt(struct socket *sock, int level, int opt, int val)
@@ -369,7 +399,8 @@ static int tcpkit_write(struct socket *sock, const u8 *buf, u32 len)
 		};
 		int ret;
 
-		ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+		ret = tcpkit_fault() ? -ENOBUFS :
+		      kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
 		if (ret == -ENOMEM && step > PAGE_SIZE) {
 			step /= 2;
 			continue;
@@ -415,6 +446,74 @@ static int tcpkit_write_chunks(struct tcpkit_restore *r, struct socket *sock,
 	return 0;
 }
 
+/* Tries per chunk of unsent bytes before the next way is taken. */
+#define TCPKIT_UNSENT_TRIES	8
+
+static int tcpkit_send_locked(struct sock *sk, const u8 *buf, u32 len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, len);
+	return tcp_sendmsg_locked(sk, &msg, len);
+}
+
+/*
+ * Queue @len unsent bytes, the socket locked and live. The caller reserved
+ * the memory, lifted notsent_lowat and raised the buffer: only an skb
+ * allocation can fail here. Retry; failing that, queue the rest in repair
+ * mode as if sent, for the retransmit timer to deliver: late, but whole.
+ */
+static void tcpkit_queue_unsent(struct sock *sk, const u8 *buf, u32 len)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int tries = 0, ret;
+
+	while (len) {
+		bool late = tries >= TCPKIT_UNSENT_TRIES;
+
+		if (late) {
+			tp->repair = 1;
+			tp->repair_queue = TCP_SEND_QUEUE;
+		}
+		ret = tcpkit_send_locked(sk, buf, len);
+		if (late) {
+			tp->repair = 0;
+			tp->repair_queue = TCP_NO_QUEUE;
+		}
+		if (ret > 0) {
+			buf += ret;
+			len -= ret;
+			tries = 0;
+			continue;
+		}
+		if (++tries >= 2 * TCPKIT_UNSENT_TRIES) {
+			pr_warn_ratelimited("tcpkit: restore lost %u unsent bytes (no memory)\n",
+					    len);
+			return;
+		}
+	}
+}
+
+static void tcpkit_write_unsent(struct tcpkit_restore *r, struct sock *sk)
+{
+	u32 from = r->c.snd_qlen - r->c.unsent_len, pos = 0;
+	struct nlattr *nla;
+	int rem;
+
+	nlmsg_for_each_attr(nla, r->nlh, GENL_HDRLEN, rem) {
+		u32 len = nla_len(nla), start;
+
+		if (nla_type(nla) != TCPKIT_A_CONN_SND_DATA)
+			continue;
+		start = max(pos, from);
+		if (start < pos + len)
+			tcpkit_queue_unsent(sk, (u8 *)nla_data(nla) + start - pos,
+					    pos + len - start);
+		pos += len;
+	}
+}
+
 static int tcpkit_sockaddr(const struct tcpkit_conn *c, bool local,
 			   struct sockaddr_storage *ss)
 {
@@ -445,6 +544,30 @@ static bool tcpkit_linklocal(const struct tcpkit_conn *c)
 	       ((ipv6_addr_type((const struct in6_addr *)c->saddr) |
 		 ipv6_addr_type((const struct in6_addr *)c->daddr)) &
 		IPV6_ADDR_LINKLOCAL);
+}
+
+static void tcpkit_set_user_mss(struct sock *sk, u16 mss)
+{
+	lock_sock(sk);
+	WRITE_ONCE(tcp_sk(sk)->rx_opt.user_mss, mss);
+	release_sock(sk);
+}
+
+/* Does @sk's connected 4-tuple equal the image's? */
+static bool tcpkit_tuple_is(struct sock *sk, const struct tcpkit_conn *c)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (ntohs(inet->inet_sport) != c->sport ||
+	    ntohs(inet->inet_dport) != c->dport)
+		return false;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (c->family == AF_INET6)
+		return !memcmp(&sk->sk_v6_rcv_saddr, c->saddr, 16) &&
+		       !memcmp(&sk->sk_v6_daddr, c->daddr, 16);
+#endif
+	return !memcmp(&inet->inet_rcv_saddr, c->saddr, 4) &&
+	       !memcmp(&inet->inet_daddr, c->daddr, 4);
 }
 
 /* Room for the queues during the restore, whatever the image's sizes. */
@@ -484,13 +607,23 @@ static void tcpkit_final_buffers(struct tcpkit_restore *r, struct sock *sk,
 	release_sock(sk);
 }
 
-/* CLOSE_WAIT: the peer's FIN, as tcp_fin() would have left it. */
+/*
+ * CLOSE_WAIT: the peer's FIN, as tcp_fin() would have left it, unless a
+ * retransmission of it came in since the receive queue was refilled (the
+ * socket is connected and, on another host, not frozen): then tcp_fin()
+ * did it already and counting it again would skip a sequence number.
+ */
 static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *tail;
 
 	lock_sock(sk);
+	if (sk->sk_state != TCP_ESTABLISHED ||
+	    (sk->sk_shutdown & RCV_SHUTDOWN)) {
+		release_sock(sk);
+		return;
+	}
 	WRITE_ONCE(tp->rcv_nxt, tp->rcv_nxt + 1);
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (r->c.rcv_qlen && tail) {
@@ -571,6 +704,67 @@ static int tcpkit_set_options(struct tcpkit_restore *r, struct socket *sock,
 	return 0;
 }
 
+/*
+ * Leave repair mode, the last step that may fail. With no unsent bytes,
+ * as TCP_REPAIR_OFF does: one window probe. With unsent bytes, their
+ * memory is reserved and, under the same lock, repair is left and they
+ * are queued; their segments then probe the window.
+ */
+static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
+			  struct netlink_ext_ack *extack, int sndbuf, int rcvbuf)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct sock *sk = sock->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 lowat;
+	int err;
+
+	if (!c->unsent_len) {
+		/* A freeze of this tuple here (checkpoint with stop) ends
+		 * now, so that the answer to the window probe gets in.
+		 */
+		int off = TCP_REPAIR_OFF;
+
+		tcpkit_freeze_del(sock_net(sk), c);
+		/* Needs only what TCP_REPAIR on needed: cannot fail here. */
+		err = tcpkit_setsockopt_nofault(sock, SOL_TCP, TCP_REPAIR, &off,
+						sizeof(off));
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot leave repair mode");
+			return err;
+		}
+	} else {
+		lock_sock(sk);
+		/* Twice the bytes covers the skb overhead; nothing reclaims
+		 * forward-allocated memory while we hold the lock.
+		 */
+		if (tcpkit_fault() ||
+		    !sk_wmem_schedule(sk, min_t(u64, 2ULL * c->unsent_len +
+						SZ_64K, INT_MAX))) {
+			release_sock(sk);
+			NL_SET_ERR_MSG(extack,
+				       "no TCP memory for the unsent data (net.ipv4.tcp_mem)");
+			return -ENOBUFS;
+		}
+		tcpkit_freeze_del(sock_net(sk), c);
+		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
+		tp->repair = 0;
+		sk->sk_reuse = SK_NO_REUSE;
+		tcp_update_wl(tp, tp->rcv_nxt - 1);
+		lowat = READ_ONCE(tp->notsent_lowat);
+		WRITE_ONCE(tp->notsent_lowat, U32_MAX);
+		tcpkit_write_unsent(r, sk);
+		WRITE_ONCE(tp->notsent_lowat, lowat);
+		release_sock(sk);
+	}
+
+	/* Live: nothing below can fail. */
+	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_REUSEADDR, 0))
+		sock_set_reuseaddr(sk);
+	tcpkit_final_buffers(r, sk, sndbuf, rcvbuf);
+	return 0;
+}
+
 static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 			      struct netlink_ext_ack *extack)
 {
@@ -629,7 +823,8 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	}
 
 	len = tcpkit_sockaddr(c, true, &ss);
-	err = kernel_bind(sock, tcpkit_kernel_sockaddr(&ss), len);
+	err = tcpkit_fault() ? -ENOMEM :
+	      kernel_bind(sock, tcpkit_kernel_sockaddr(&ss), len);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot bind the local address and port");
 		return err;
@@ -650,8 +845,15 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		return err;
 	}
 
+	/* connect() syncs the segment size from user_mss, else from 536
+	 * (IPv6: 1220); TCP_REPAIR_OPTIONS only sets the clamp later.
+	 * Written directly: TCP_MAXSEG stops at 32767, loopback's is larger.
+	 */
+	tcpkit_set_user_mss(sk, c->mss);
+
 	len = tcpkit_sockaddr(c, false, &ss);
-	err = kernel_connect(sock, tcpkit_kernel_sockaddr(&ss), len,
+	err = tcpkit_fault() ? -ENOMEM :
+	      kernel_connect(sock, tcpkit_kernel_sockaddr(&ss), len,
 			     O_NONBLOCK);
 	if (err == -EADDRNOTAVAIL) {
 		NL_SET_ERR_MSG(extack,
@@ -662,6 +864,13 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		NL_SET_ERR_MSG(extack, "connect in repair mode failed");
 		return err ?: -EIO;
 	}
+	if (!tcpkit_tuple_is(sk, c)) {
+		NL_SET_ERR_MSG(extack,
+			       "connect made another 4-tuple than the image's (a cgroup BPF connect hook?)");
+		return -EADDRNOTAVAIL;
+	}
+	/* The image does not say the owner set TCP_MAXSEG. */
+	tcpkit_set_user_mss(sk, 0);
 
 	opts[n].opt_code = TCPOPT_MSS;
 	opts[n++].opt_val = c->mss;
@@ -727,29 +936,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	if (err)
 		return err;
 
-	/* A freeze of this tuple here (checkpoint with stop) ends now, so
-	 * the peer's answer to the window probe gets in.
-	 */
-	tcpkit_freeze_del(sock_net(sk), c);
-
-	/* From here on the peer may hear from us: one window probe. */
-	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_OFF);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot leave repair mode");
-		return err;
-	}
-	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_REUSEADDR, 0))
-		sock_set_reuseaddr(sk);
-
-	err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_SND_DATA,
-				  c->snd_qlen - c->unsent_len, c->snd_qlen);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot queue the unsent data");
-		return err;
-	}
-
-	tcpkit_final_buffers(r, sk, sndbuf, rcvbuf);
-	return 0;
+	return tcpkit_go_live(r, sock, extack, sndbuf, rcvbuf);
 }
 
 /*
@@ -760,13 +947,9 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 static void tcpkit_restore_abort(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
-	struct tcp_sock *tp = tcp_sk(sk);
 
 	lock_sock(sk);
-	tp->repair = 1;
-	tp->repair_queue = TCP_NO_QUEUE;
-	sk->sk_prot->disconnect(sk, 0);
-	tp->repair = 0;
+	tcpkit_sk_silence(sk);
 	sk->sk_reuse = SK_NO_REUSE;
 	WRITE_ONCE(sk->sk_err, ECONNABORTED);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);

@@ -253,3 +253,24 @@ void tcpkit_sk_put(struct tcpkit_sk *ts)
 	ts->sock = NULL;
 	ts->sk = NULL;
 }
+
+/**
+ * tcpkit_sk_silence() - disconnect a connection without a word to the peer
+ * @sk: the socket, locked by the caller
+ *
+ * In repair mode ->disconnect() sends no FIN and no RST, purges the queues,
+ * stops the timers and unhashes the socket; its owner gets ECONNABORTED.
+ * sk_disconnects moves as in inet_stream_connect(), so that a sleeper in
+ * sk_wait_event() learns the connection it waited on is gone.
+ */
+void tcpkit_sk_silence(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->repair = 1;
+	tp->repair_queue = TCP_NO_QUEUE;
+	sk->sk_disconnects++;
+	sk->sk_prot->disconnect(sk, 0);
+	tp->repair = 0;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+}

@@ -8,6 +8,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/netlink.h>
+#include <net/netlink.h>
 
 struct sock;
 
@@ -96,6 +97,7 @@ int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
 		     const struct nlattr *nest, struct tcpkit_sk *ts,
 		     struct netlink_ext_ack *extack);
 void tcpkit_sk_put(struct tcpkit_sk *ts);
+void tcpkit_sk_silence(struct sock *sk);
 
 /* checkpoint.c */
 #define TCPKIT_ADDR_MAX	16	/* an IPv6 address */
@@ -159,15 +161,53 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb);
 int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb);
 int tcpkit_nl_checkpoint_done(struct netlink_callback *cb);
+int tcpkit_checkpoint_register(void);
+void tcpkit_checkpoint_unregister(void);
 
 /* restore.c */
 int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* fault.c */
+#ifdef CONFIG_FAULT_INJECTION
+bool tcpkit_fault(void);
+void tcpkit_fault_register(void);
+void tcpkit_fault_unregister(void);
+#else
+static inline bool tcpkit_fault(void)
+{
+	return false;
+}
+
+static inline void tcpkit_fault_register(void)
+{
+}
+
+static inline void tcpkit_fault_unregister(void)
+{
+}
+#endif
+
+/* hold.c */
+struct tcpkit_hold;
+
+struct tcpkit_hold *tcpkit_hold_alloc(void);
+void tcpkit_hold_free(struct tcpkit_hold *h);
+void tcpkit_hold_park(struct tcpkit_hold *h, struct sock *sk);
+u32 tcpkit_hold_start(struct tcpkit_hold *h, struct sock *sk,
+		      const struct tcpkit_conn *c, struct net *net, u32 portid);
+void tcpkit_hold_drop(u32 id);
+int tcpkit_nl_conn_commit_doit(struct sk_buff *skb, struct genl_info *info);
+int tcpkit_nl_conn_abort_doit(struct sk_buff *skb, struct genl_info *info);
+int tcpkit_hold_register(void);
+void tcpkit_hold_unregister(void);
 
 /* freeze.c */
 int tcpkit_freeze_register(void);
 void tcpkit_freeze_unregister(void);
 int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 		      struct netlink_ext_ack *extack);
+void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c);
+unsigned long tcpkit_freeze_lifetime(void);
 bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
 int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info);
 int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb);

@@ -54,25 +54,6 @@ static int aimd_get(struct tk *t, int fd, struct aimd *p)
 	return tk_xfer(t, nlh, aimd_cb, p);
 }
 
-/* Set the values that are not UINT32_MAX. */
-static int aimd_set(struct tk *t, int fd, uint32_t alpha, uint32_t beta,
-		    uint32_t beta_ecn)
-{
-	unsigned char buf[1024];
-	struct nlmsghdr *nlh;
-
-	nlh = tk_msg(t, buf, TCPKIT_CMD_AIMD_SET, NLM_F_ACK);
-	if (fd >= 0)
-		tk_put_sock(nlh, TCPKIT_A_AIMD_SOCK, fd, NULL, NULL);
-	if (alpha != UINT32_MAX)
-		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_ALPHA, alpha);
-	if (beta != UINT32_MAX)
-		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_BETA, beta);
-	if (beta_ecn != UINT32_MAX)
-		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_BETA_ECN, beta_ecn);
-	return tk_xfer(t, nlh, NULL, NULL);
-}
-
 FIXTURE(aimd) {
 	struct tk tk;
 	struct aimd saved;
@@ -91,7 +72,7 @@ FIXTURE_TEARDOWN(aimd)
 {
 	/* The global values are global: put them back. */
 	if (self->tk.nl)
-		aimd_set(&self->tk, -1, self->saved.alpha, self->saved.beta,
+		tk_aimd_set(&self->tk, -1, self->saved.alpha, self->saved.beta,
 			 self->saved.beta_ecn);
 	close_fds((int *[]){ &self->c, &self->b, &self->a }, 3);
 	tk_close(&self->tk);
@@ -105,14 +86,14 @@ TEST_F(aimd, global)
 	EXPECT_LE(TCPKIT_AIMD_BETA_MIN, self->saved.beta);
 	EXPECT_FALSE(self->saved.has_cwnd);
 
-	ASSERT_EQ(0, aimd_set(&self->tk, -1, 2500, 600, 800)) TH_LOG("%s", self->tk.msg);
+	ASSERT_EQ(0, tk_aimd_set(&self->tk, -1, 2500, 600, 800)) TH_LOG("%s", self->tk.msg);
 	ASSERT_EQ(0, aimd_get(&self->tk, -1, &p));
 	EXPECT_EQ(2500U, p.alpha);
 	EXPECT_EQ(600U, p.beta);
 	EXPECT_EQ(800U, p.beta_ecn);
 
 	/* Partial update: the others keep their values. */
-	ASSERT_EQ(0, aimd_set(&self->tk, -1, UINT32_MAX, 700, UINT32_MAX));
+	ASSERT_EQ(0, tk_aimd_set(&self->tk, -1, UINT32_MAX, 700, UINT32_MAX));
 	ASSERT_EQ(0, aimd_get(&self->tk, -1, &p));
 	EXPECT_EQ(2500U, p.alpha);
 	EXPECT_EQ(700U, p.beta);
@@ -123,15 +104,15 @@ TEST_F(aimd, bad_values)
 {
 	struct aimd p;
 
-	EXPECT_EQ(-ERANGE, aimd_set(&self->tk, -1, TCPKIT_AIMD_ALPHA_MIN - 1,
+	EXPECT_EQ(-ERANGE, tk_aimd_set(&self->tk, -1, TCPKIT_AIMD_ALPHA_MIN - 1,
 				    UINT32_MAX, UINT32_MAX));
 	EXPECT_NE(0, self->tk.msg[0]);
-	EXPECT_EQ(-ERANGE, aimd_set(&self->tk, -1, UINT32_MAX,
+	EXPECT_EQ(-ERANGE, tk_aimd_set(&self->tk, -1, UINT32_MAX,
 				    TCPKIT_AIMD_BETA_MAX + 1, UINT32_MAX));
-	EXPECT_EQ(-EINVAL, aimd_set(&self->tk, -1, UINT32_MAX, 500, 50));
+	EXPECT_EQ(-EINVAL, tk_aimd_set(&self->tk, -1, UINT32_MAX, 500, 50));
 	EXPECT_NE(0, self->tk.msg[0]);
 	TH_LOG("beta_ecn 50: \"%s\"", self->tk.msg);
-	EXPECT_EQ(-EINVAL, aimd_set(&self->tk, -1, UINT32_MAX, UINT32_MAX,
+	EXPECT_EQ(-EINVAL, tk_aimd_set(&self->tk, -1, UINT32_MAX, UINT32_MAX,
 				    UINT32_MAX));
 	EXPECT_NE(0, self->tk.msg[0]);
 	TH_LOG("nothing to set: \"%s\"", self->tk.msg);
@@ -157,7 +138,7 @@ TEST_F(aimd, socket)
 	EXPECT_TRUE(p.has_cwnd);
 	EXPECT_EQ(self->saved.alpha, p.alpha);
 
-	ASSERT_EQ(0, aimd_set(&self->tk, self->a, 3000, 700, UINT32_MAX))
+	ASSERT_EQ(0, tk_aimd_set(&self->tk, self->a, 3000, 700, UINT32_MAX))
 		TH_LOG("%s", self->tk.msg);
 	ASSERT_EQ(0, aimd_get(&self->tk, self->a, &p));
 	EXPECT_TRUE(p.override);
@@ -177,7 +158,7 @@ TEST_F(aimd, carried_by_checkpoint)
 	struct aimd p;
 
 	ASSERT_EQ(0, setsockopt(self->a, SOL_TCP, TCP_CONGESTION, "aimd", 4));
-	ASSERT_EQ(0, aimd_set(&self->tk, self->a, 4000, 800, 900));
+	ASSERT_EQ(0, tk_aimd_set(&self->tk, self->a, 4000, 800, 900));
 	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &im))
 		TH_LOG("%s", self->tk.msg);
 	n = img_find(&im, TCPKIT_A_CONN_AIMD);
@@ -217,7 +198,7 @@ TEST(userns)
 	TK_SETUP_NETNS(&tk, "tcpkit family not available");
 	ASSERT_EQ(0, tcp_pair(AF_INET6, &a, &b));
 
-	EXPECT_EQ(-EPERM, aimd_set(&tk, -1, 1000, 500, 0));
+	EXPECT_EQ(-EPERM, tk_aimd_set(&tk, -1, 1000, 500, 0));
 	EXPECT_NE(0, tk.msg[0]);
 	TH_LOG("global set: \"%s\"", tk.msg);
 

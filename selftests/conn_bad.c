@@ -178,6 +178,36 @@ TEST_F(bad, no_cap_net_admin)
 	pair_works(_metadata, self);
 }
 
+/*
+ * CAP_NET_ADMIN alone reads a connection's header by 4-tuple, but not its
+ * queues, and cannot stop it; by fd (its own descriptor) it can.
+ */
+TEST_F(bad, tuple_needs_checkpoint_cap)
+{
+	struct sockaddr_storage sa, da;
+	socklen_t len = sizeof(sa);
+	struct img im = {};
+	int ret;
+
+	good_image(_metadata, self);
+	ASSERT_EQ(0, getsockname(self->a, (void *)&sa, &len));
+	len = sizeof(da);
+	ASSERT_EQ(0, getpeername(self->a, (void *)&da, &len));
+	ASSERT_EQ(0, drop_checkpoint_caps());
+	ret = tk_checkpoint(&self->tk, -1, &sa, &da, false, &im);
+	EXPECT_EQ(-EPERM, ret);
+	EXPECT_NE(0, self->tk.msg[0]);
+	TH_LOG("queues by tuple: \"%s\"", self->tk.msg);
+	img_free(&im);
+	EXPECT_EQ(0, tk_checkpoint(&self->tk, -1, &sa, &da, true, &im))
+		TH_LOG("header by tuple: %s", self->tk.msg);
+	img_free(&im);
+	EXPECT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &im))
+		TH_LOG("queues by fd: %s", self->tk.msg);
+	img_free(&im);
+	pair_works(_metadata, self);
+}
+
 TEST_F(bad, other_netns)
 {
 	struct sockaddr_storage sa, da;
@@ -226,6 +256,29 @@ TEST_F(bad, wscale_15)
 	good_image(_metadata, self);
 	img_set(&self->im, TCPKIT_A_CONN_SND_WSCALE, 15);
 	restore_fails(_metadata, self, -ERANGE, true, "wscale 15");
+}
+
+/* connect() would pick a source or refuse: the tuple would not be the image's. */
+TEST_F(bad, wildcard_saddr)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_SADDR, 0);
+	restore_fails(_metadata, self, -EADDRNOTAVAIL, false, "saddr 0.0.0.0");
+}
+
+TEST_F(bad, multicast_daddr)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_DADDR, htonl(0xe0000001));
+	restore_fails(_metadata, self, -EADDRNOTAVAIL, false, "daddr 224.0.0.1");
+}
+
+TEST_F(bad, broadcast_daddr)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_DADDR, 0xffffffff);
+	restore_fails(_metadata, self, -EADDRNOTAVAIL, false,
+		      "daddr 255.255.255.255");
 }
 
 TEST_F(bad, mss_0)

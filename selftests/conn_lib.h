@@ -58,12 +58,20 @@ struct tk {
 	uint16_t family;
 	uint32_t seq;
 	char msg[256];		/* extack text of the last error */
+	/*
+	 * Send with write(2), as a program printing to a stdout that is a
+	 * netlink socket would: without a destination address the kernel
+	 * also checks the rights of the socket's opener.
+	 */
+	bool plain_write;
+	bool reply_lost;	/* the last restore's ACK was lost */
 };
 
 struct img {
 	unsigned char *buf;	/* concatenated attributes, NLA_ALIGNed */
 	size_t len, cap;
 	unsigned int msgs;	/* messages the dump returned */
+	uint32_t hold;		/* hold id of a stop (not part of the image) */
 };
 
 static inline void img_free(struct img *im)
@@ -207,12 +215,15 @@ static inline void tk_extack(struct tk *t, const struct nlmsghdr *nlh,
 static inline int tk_xfer(struct tk *t, struct nlmsghdr *nlh,
 			  int (*cb)(const struct nlmsghdr *, void *), void *data)
 {
-	static unsigned char buf[1 << 17];
+	/* Per thread: module_cycles runs requests from several. */
+	static __thread unsigned char buf[1 << 17];
 	uint32_t seq = ++t->seq;
 
 	t->msg[0] = 0;
 	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
+	if (t->plain_write ?
+	    write(mnl_socket_get_fd(t->nl), nlh, nlh->nlmsg_len) < 0 :
+	    mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(t->nl, buf, sizeof(buf));
@@ -256,7 +267,11 @@ static inline struct nlmsghdr *tk_msg(struct tk *t, void *buf, uint8_t cmd,
 	return nlh;
 }
 
-static inline int tk_open(struct tk *t)
+/*
+ * Use the generic netlink socket @nl (opened by whoever: see
+ * conn_isolation) for the tcpkit family: options, then the family id.
+ */
+static inline int tk_attach(struct tk *t, struct mnl_socket *nl)
 {
 	unsigned char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -265,9 +280,7 @@ static inline int tk_open(struct tk *t)
 	int fd;
 
 	memset(t, 0, sizeof(*t));
-	t->nl = mnl_socket_open(NETLINK_GENERIC);
-	if (!t->nl || mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
+	t->nl = nl;
 	fd = mnl_socket_get_fd(t->nl);
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -285,6 +298,22 @@ static inline int tk_open(struct tk *t)
 	g->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, TCPKIT_FAMILY_NAME);
 	return tk_xfer(t, nlh, tk_ctrl_cb, &t->family) ?: (t->family ? 0 : -ENOENT);
+}
+
+static inline int tk_open(struct tk *t)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+
+	memset(t, 0, sizeof(*t));
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(nl);
+		return err;
+	}
+	return tk_attach(t, nl);
 }
 
 static inline void tk_close(struct tk *t)
@@ -331,10 +360,34 @@ static inline int tk_img_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *a;
 
 	im->msgs++;
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == TCPKIT_A_CONN_HOLD) {
+			im->hold = mnl_attr_get_u32(a);
+			continue;
+		}
 		if (img_add(im, a))
 			return -1;
+	}
 	return MNL_CB_OK;
+}
+
+/* AIMD_SET, global (fd < 0) or on @fd: the values that are not UINT32_MAX. */
+static inline int tk_aimd_set(struct tk *t, int fd, uint32_t alpha,
+			      uint32_t beta, uint32_t beta_ecn)
+{
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh;
+
+	nlh = tk_msg(t, buf, TCPKIT_CMD_AIMD_SET, NLM_F_ACK);
+	if (fd >= 0)
+		tk_put_sock(nlh, TCPKIT_A_AIMD_SOCK, fd, NULL, NULL);
+	if (alpha != UINT32_MAX)
+		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_ALPHA, alpha);
+	if (beta != UINT32_MAX)
+		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_BETA, beta);
+	if (beta_ecn != UINT32_MAX)
+		mnl_attr_put_u32(nlh, TCPKIT_A_AIMD_BETA_ECN, beta_ecn);
+	return tk_xfer(t, nlh, NULL, NULL);
 }
 
 /* CONN_CHECKPOINT (dump) or, with @header_only, CONN_GET, into @im. */
@@ -354,8 +407,11 @@ static inline int tk_checkpoint(struct tk *t, int fd,
 	return tk_xfer(t, nlh, tk_img_cb, im);
 }
 
-/* CONN_CHECKPOINT with stop: the original is silenced, its tuple frozen. */
-static inline int tk_checkpoint_stop(struct tk *t, int fd, struct img *im)
+/*
+ * CONN_CHECKPOINT with stop: the original is held (parked, its tuple
+ * frozen) and im->hold names the hold.
+ */
+static inline int tk_checkpoint_hold(struct tk *t, int fd, struct img *im)
 {
 	unsigned char buf[1024];
 	struct nlmsghdr *nlh;
@@ -365,6 +421,33 @@ static inline int tk_checkpoint_stop(struct tk *t, int fd, struct img *im)
 	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, fd, NULL, NULL);
 	mnl_attr_put(nlh, TCPKIT_A_CONN_STOP, 0, NULL);
 	return tk_xfer(t, nlh, tk_img_cb, im);
+}
+
+/* CONN_COMMIT (@commit) or CONN_ABORT of hold @id. */
+static inline int tk_hold_end(struct tk *t, uint32_t id, bool commit)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+
+	nlh = tk_msg(t, buf, commit ? TCPKIT_CMD_CONN_COMMIT :
+				      TCPKIT_CMD_CONN_ABORT, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, TCPKIT_A_CONN_HOLD, id);
+	return tk_xfer(t, nlh, NULL, NULL);
+}
+
+/* Checkpoint with stop, then commit: the original is silenced for good. */
+static inline int tk_checkpoint_stop(struct tk *t, int fd, struct img *im)
+{
+	int err = tk_checkpoint_hold(t, fd, im);
+
+	if (err)
+		return err;
+	if (!im->hold)
+		return -EPROTO;
+	err = tk_hold_end(t, im->hold, true);
+	if (!err)
+		im->hold = 0;
+	return err;
 }
 
 static inline int tk_thaw(struct tk *t, const struct sockaddr_storage *sa,
@@ -423,10 +506,16 @@ static inline int tk_frozen(struct tk *t, struct frozen *fr)
 	return tk_xfer(t, nlh, tk_frozen_cb, fr);
 }
 
-/* CONN_RESTORE of @im into @fd; @extra attributes are added as they are. */
+/*
+ * CONN_RESTORE of @im into @fd. A lost ACK (ENOBUFS from the receive) is
+ * judged by @fd's state, as libtcpkit does: a failed restore leaves the
+ * target closed; t->reply_lost says it happened.
+ */
 static inline int tk_restore(struct tk *t, int fd, const struct img *im)
 {
 	unsigned char *buf = malloc(im->len + 4096);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -438,7 +527,10 @@ static inline int tk_restore(struct tk *t, int fd, const struct img *im)
 	nlh->nlmsg_len += im->len;
 	err = tk_xfer(t, nlh, NULL, NULL);
 	free(buf);
-	return err;
+	t->reply_lost = err == -ENOBUFS && !t->msg[0] &&
+			!getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len) &&
+			ti.tcpi_state != 7;
+	return t->reply_lost ? 0 : err;
 }
 
 /* ---- netns, sockets, streams ---------------------------------------- */
@@ -698,6 +790,26 @@ static inline int drop_net_admin(void)
 		return -errno;
 	d[0].effective &= ~(1U << CAP_NET_ADMIN);
 	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * Keep CAP_NET_ADMIN but drop what lets a process checkpoint others'
+ * connections: CAP_CHECKPOINT_RESTORE (40) and CAP_SYS_ADMIN.
+ */
+static inline int drop_checkpoint_caps(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	d[0].permitted &= ~(1U << CAP_SYS_ADMIN);
+	d[1].effective &= ~(1U << (40 - 32));
+	d[1].permitted &= ~(1U << (40 - 32));
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 

@@ -360,6 +360,92 @@ TEST_F(conn, close_wait)
 	no_reset(_metadata, self, 7);
 }
 
+static int set_sysctl(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/*
+ * Unsent bytes far above net.ipv4.tcp_notsent_lowat (set once A had
+ * queued them): the ordinary send path would refuse them with EAGAIN
+ * after repair mode was left, and the peer would get an RST.
+ */
+TEST_F(conn, unsent_above_notsent_lowat)
+{
+	int sndbuf = 3 << 19;	/* the kernel doubles it: 3 MiB */
+	uint32_t unsent;
+
+	ASSERT_EQ(0, setsockopt(self->a, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+				sizeof(sndbuf)));
+	ASSERT_LT(0, stream_write(self->a, 1, &self->a_sent, 64 << 20, true));
+	wait_stable(self->a, SIOCOUTQ, 300);
+	checkpoint_a_stop(_metadata, self, true);
+	unsent = img_u32(&self->im, TCPKIT_A_CONN_UNSENT_LEN);
+	TH_LOG("unsent at checkpoint: %u", unsent);
+	ASSERT_LE(1U << 20, unsent);
+	ASSERT_EQ(0, set_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat", "16384"));
+	replace_a(_metadata, self, variant->family);
+	/* Back to the default: the blocking writes below would wait. */
+	ASSERT_EQ(0, set_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat",
+				"4294967295"));
+	check_streams(_metadata, self, 100000);
+}
+
+/* Urgent data read out of band: the image cannot say where it was. */
+TEST_F(conn, urgent_refused)
+{
+	char c = 0;
+	int i, err;
+
+	ASSERT_EQ(100, stream_write(self->b, 2, &self->b_sent, 100, false));
+	ASSERT_EQ(1, send(self->b, "!", 1, MSG_OOB));
+	for (i = 0; i < 200; i++) {
+		if (recv(self->a, &c, 1, MSG_OOB | MSG_DONTWAIT) == 1)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ('!', c);
+	err = tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &self->im);
+	EXPECT_EQ(-EOPNOTSUPP, err);
+	TH_LOG("urgent byte read: %d \"%s\"", err, self->tk.msg);
+	EXPECT_NE(0, self->tk.msg[0]);
+}
+
+/* Keepalive values travel only when the owner set them. */
+TEST_F(conn, keepalive_only_when_set)
+{
+	int idle = 77, one = 1;
+
+	ASSERT_EQ(0, setsockopt(self->a, SOL_SOCKET, SO_KEEPALIVE, &one,
+				sizeof(one)));
+	checkpoint_a(_metadata, self);
+	EXPECT_EQ(1U, img_u32(&self->im, TCPKIT_A_CONN_KEEPALIVE));
+	EXPECT_EQ(NULL, img_find(&self->im, TCPKIT_A_CONN_KEEPIDLE));
+	EXPECT_EQ(NULL, img_find(&self->im, TCPKIT_A_CONN_KEEPINTVL));
+	EXPECT_EQ(NULL, img_find(&self->im, TCPKIT_A_CONN_KEEPCNT));
+
+	ASSERT_EQ(0, setsockopt(self->a, SOL_TCP, TCP_KEEPIDLE, &idle,
+				sizeof(idle)));
+	checkpoint_a(_metadata, self);
+	EXPECT_EQ(77U, img_u32(&self->im, TCPKIT_A_CONN_KEEPIDLE));
+	EXPECT_EQ(NULL, img_find(&self->im, TCPKIT_A_CONN_KEEPINTVL));
+	replace_a(_metadata, self, variant->family);
+	ASSERT_EQ(0, getsockopt(self->c, SOL_TCP, TCP_KEEPIDLE, &idle,
+				&(socklen_t){ sizeof(idle) }));
+	EXPECT_EQ(77, idle);
+	check_streams(_metadata, self, 10000);
+}
+
+
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Run a shell command line made with printf's @fmt. */
@@ -478,6 +564,88 @@ TEST_F(conn, other_netns)
 out:
 	tk_close(&tk1);
 	sh("ip netns del %s; ip netns del %s; ip netns del %s", peer, one, two);
+}
+
+static unsigned int snd_mss(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_snd_mss;
+}
+
+/*
+ * The restored sender's segments are as large as the original's from the
+ * first one on, over a 1500-byte veth path (loopback's MTU hides it):
+ *
+ *   ns peer: B, v0 10.8.0.1 / fd08::1 ---- v1 10.8.0.2 / fd08::2: ns one (A, C)
+ */
+TEST_F(conn, snd_mss_over_veth)
+{
+	const char *a1 = variant->family == AF_INET ? "10.8.0.1/24" : "fd08::1/64 nodad";
+	const char *a2 = variant->family == AF_INET ? "10.8.0.2/24" : "fd08::2/64 nodad";
+	struct sockaddr_storage ss;
+	char peer[32], one[32];
+	unsigned int mss;
+	struct tk tk1;
+	socklen_t len;
+	int l;
+
+	snprintf(peer, sizeof(peer), "tmp%d", getpid());
+	snprintf(one, sizeof(one), "tm1%d", getpid());
+	if (sh("ip netns add %s && ip netns add %s", peer, one))
+		SKIP(return, "ip netns not usable");
+	ASSERT_EQ(0, sh("ip -n %s link add v0 type veth peer name v1 netns %s &&"
+			" ip -n %s addr add %s dev v0 && ip -n %s link set v0 up &&"
+			" ip -n %s addr add %s dev v1 && ip -n %s link set v1 up",
+			peer, one, peer, a1, peer, one, a2, one));
+
+	close(self->a);
+	close(self->b);
+	ASSERT_EQ(0, enter(one));
+	ASSERT_EQ(0, tk_open(&tk1));
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = variant->family;
+	if (variant->family == AF_INET) {
+		inet_pton(AF_INET, "10.8.0.2", &((struct sockaddr_in *)&ss)->sin_addr);
+		((struct sockaddr_in *)&ss)->sin_port = htons(5000);
+		len = sizeof(struct sockaddr_in);
+	} else {
+		inet_pton(AF_INET6, "fd08::2", &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(5000);
+		len = sizeof(struct sockaddr_in6);
+	}
+	l = socket(variant->family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, bind(l, (void *)&ss, len));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, enter(peer));
+	self->b = socket(variant->family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(self->b, (void *)&ss, len));
+	self->a = accept(l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	close(l);
+	ASSERT_EQ(0, enter(one));
+	self->rsts = tcp_mib("OutRsts");
+
+	ASSERT_EQ(30000, stream_write(self->a, 1, &self->a_sent, 30000, false));
+	mss = snd_mss(self->a);
+	TH_LOG("original snd_mss %u", mss);
+	ASSERT_LT(1000U, mss);
+	ASSERT_EQ(0, tk_checkpoint_stop(&tk1, self->a, &self->im))
+		TH_LOG("checkpoint stop: %s", tk1.msg);
+	close(self->a);
+	self->a = -1;
+	self->c = socket(variant->family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, tk_restore(&tk1, self->c, &self->im))
+		TH_LOG("restore: %s", tk1.msg);
+	/* Before any byte moves. */
+	EXPECT_EQ(mss, snd_mss(self->c));
+	check_streams(_metadata, self, 100000);
+	EXPECT_EQ(mss, snd_mss(self->c));
+	tk_close(&tk1);
+	sh("ip netns del %s; ip netns del %s", peer, one);
 }
 
 TEST_HARNESS_MAIN

@@ -423,8 +423,12 @@ static struct tcpkit_image *make_source(struct tcpkit *tk, int family,
 	ref.fd = c;
 	err = header_only ? tcpkit_conn_get(tk, &ref, &img) :
 			    tcpkit_checkpoint(tk, &ref, TCPKIT_CHECKPOINT_STOP, &img);
+	/* the image stays in memory: nothing to wait for */
+	if (!err && !header_only)
+		err = tcpkit_commit(tk, img);
 	if (err) {
 		printf("# source checkpoint: %s\n", tcpkit_last_error(tk));
+		tcpkit_image_free(img);
 		return NULL;
 	}
 	if (header_only)

@@ -26,7 +26,7 @@
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
-#define PLAN		42
+#define PLAN		44
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -84,6 +84,8 @@ enum mutation {
 	M_OVERRUN,		/* last attribute's length runs past the end */
 	M_AIMD_UNKNOWN,		/* unknown attribute inside the aimd nest */
 	M_RCV_DATA_HDRONLY,	/* (used with from_payload as a plain image) */
+	M_HOLD,			/* a hold id: never part of an image */
+	M_HOLD_OPT,		/* the same, marked optional */
 };
 
 static struct pb build(enum mutation m)
@@ -148,6 +150,10 @@ static struct pb build(enum mutation m)
 		put_u32(&b, 200, 1);
 	if (m == M_UNKNOWN_OPT)
 		put_u32(&b, 200 | TCPKIT_IMG_ATTR_OPTIONAL, 1);
+	if (m == M_HOLD)
+		put_u32(&b, TCPKIT_A_CONN_HOLD, 7);
+	if (m == M_HOLD_OPT)
+		put_u32(&b, TCPKIT_A_CONN_HOLD | TCPKIT_IMG_ATTR_OPTIONAL, 7);
 
 	data = malloc(SND_LEN + TCPKIT_CHUNK_MAX + 1);
 	for (i = 0; i < SND_LEN + TCPKIT_CHUNK_MAX + 1; i++)
@@ -511,6 +517,9 @@ static void test_payload_damage(void)
 		{ "nest_flag_missing", M_NEST_FLAG, EINVAL, "NLA_F_NESTED" },
 		{ "string_without_nul", M_CC_NONUL, EINVAL, "NUL-terminated" },
 		{ "attr_overruns_payload", M_OVERRUN, EINVAL, "bad length" },
+		{ "hold_id_refused", M_HOLD, EINVAL, "hold at offset" },
+		{ "optional_hold_id_refused", M_HOLD_OPT, EINVAL,
+		  "hold at offset" },
 	};
 	struct tcpkit_image *img;
 	struct pb b;

@@ -10,7 +10,8 @@
  * queue lengths and options, and hand out the receive queue byte for byte.
  * Errors (listening, UDP, non-socket, connected target) must come back as
  * a negative errno with the kernel's message. With stop: the original is
- * aborted for its owner, its tuple listed as frozen until thawed.
+ * held (tuple frozen) until an abort gives it back with its queues, or a
+ * commit aborts it for its owner, its tuple listed as frozen until thawed.
  * KTAP output; exit 4 (skip) without the module or without root.
  */
 #include <arpa/inet.h>
@@ -33,7 +34,7 @@
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
-#define PLAN	32
+#define PLAN	37
 
 static void skip(const char *name, const char *why)
 {
@@ -345,7 +346,35 @@ int main(void)
 		char c, buf[S2C + 16];
 		ssize_t n, off;
 
+		/* held, then given back with its queues */
+		result(!ret && tcpkit_image_held(back) &&
+		       is_frozen(tk, &t) == 1, "stop_holds", "%s",
+		       tcpkit_last_error(tk));
+		ret = tcpkit_abort(tk, back);
+		result(!ret && !tcpkit_image_held(back) &&
+		       is_frozen(tk, &t) == 0, "abort_gives_back", "%s",
+		       tcpkit_last_error(tk));
+		expect_err("abort_twice", tcpkit_abort(tk, back), tk,
+			   "holds no connection");
+		tcpkit_image_free(rhdr);
+		rhdr = NULL;
+		ret = tcpkit_conn_get(tk, &ref, &rhdr);
+		result(!ret && get(rhdr, TCPKIT_A_CONN_STATE) == TCP_ESTABLISHED &&
+		       get(rhdr, TCPKIT_A_CONN_RCV_QLEN) == C2S &&
+		       back && get(rhdr, TCPKIT_A_CONN_SND_QLEN) ==
+			       get(back, TCPKIT_A_CONN_SND_QLEN),
+		       "aborted_original_intact", "%s", tcpkit_last_error(tk));
+		tcpkit_image_free(rhdr);
+		rhdr = NULL;
+		tcpkit_image_free(back);
+		back = NULL;
+
+		/* held, then destroyed once the image is "saved" */
+		ret = tcpkit_checkpoint(tk, &ref, TCPKIT_CHECKPOINT_STOP, &back);
 		result(!ret, "checkpoint_stop", "%s", tcpkit_last_error(tk));
+		ret = back ? tcpkit_commit(tk, back) : -1;
+		result(!ret && !tcpkit_image_held(back), "commit", "%s",
+		       tcpkit_last_error(tk));
 		fcntl(sfd, F_SETFL, O_NONBLOCK);
 		errno = 0;
 		result(read(sfd, &c, 1) < 0 && errno != EAGAIN,
@@ -394,6 +423,8 @@ int main(void)
 		tcpkit_image_free(back);
 		back = NULL;
 		ret = tcpkit_checkpoint(tk, &ref, TCPKIT_CHECKPOINT_STOP, &back);
+		if (!ret)
+			ret = tcpkit_commit(tk, back);
 		result(!ret && is_frozen(tk, &t) == 1, "second_stop", "%s",
 		       tcpkit_last_error(tk));
 		ret = tcpkit_thaw(tk, &t);

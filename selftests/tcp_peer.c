@@ -13,7 +13,8 @@
  *   --recv N     bytes to receive in all, then expect end of file
  *   --rate BPS   send at most BPS bytes per second (0: as fast as possible)
  *   --state F    server: on SIGUSR1 stop touching the socket, write
- *                "fd=N sent=S recv=R" to F and wait to be killed;
+ *                "fd=N sent=S recv=R" to F and wait to be killed, or for
+ *                SIGUSR2 to go on (and not pause again);
  *                resume: read the offsets from F
  *   --pause-at N server: pause as on SIGUSR1 once N bytes were sent
  *   --ready F    write "fd=N lport=L rport=R" to F once connected
@@ -55,7 +56,7 @@
 
 #define BUF	65536
 
-static volatile sig_atomic_t pause_req;
+static volatile sig_atomic_t pause_req, go_on;
 static const char *prog = "tcp_peer";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -164,6 +165,24 @@ static void on_usr1(int sig)
 	pause_req = 1;
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+	go_on = 1;
+}
+
+/*
+ * Paused: wait for SIGUSR2, which stays blocked outside sigsuspend() so
+ * that one sent right after the state file appears is not lost.
+ */
+static void wait_go_on(const sigset_t *unblocked)
+{
+	while (!go_on)
+		sigsuspend(unblocked);
+	go_on = 0;
+	pause_req = 0;
+}
+
 static int resolve(const char *addr, const char *port,
 		   struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -217,6 +236,8 @@ int main(int argc, char **argv)
 	bool wr_done = false, rd_done = false;
 	int fd = -1, lfd, one = 1, send_stream, recv_stream, i;
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sa2 = { .sa_handler = on_usr2 };
+	sigset_t usr2, unblocked;
 	socklen_t sl;
 	double t0;
 	char text[2048];
@@ -266,8 +287,14 @@ int main(int argc, char **argv)
 		close(lfd);
 		send_stream = 1;
 		recv_stream = 2;
-		if (state)
+		if (state) {
 			sigaction(SIGUSR1, &sa, NULL);
+			sigemptyset(&usr2);
+			sigaddset(&usr2, SIGUSR2);
+			sigprocmask(SIG_BLOCK, &usr2, &unblocked);
+			sigdelset(&unblocked, SIGUSR2);
+			sigaction(SIGUSR2, &sa2, NULL);
+		}
 	} else if (!strcmp(mode, "client")) {
 		prog = "tcp_peer client";
 		resolve(argv[2], argv[3], &ss, &sl);
@@ -343,8 +370,9 @@ int main(int argc, char **argv)
 			snprintf(text, sizeof(text), "fd=%d sent=%llu recv=%llu\n",
 				 fd, sent, recvd);
 			write_file(state, text);
-			for (;;)
-				pause();
+			wait_go_on(&unblocked);
+			pause_at = ULLONG_MAX;
+			continue;
 		}
 		if (rate && !wr_done) {
 			allowed = base + (unsigned long long)((now_s() - t0) * rate);

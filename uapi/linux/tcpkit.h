@@ -77,7 +77,7 @@ enum {
 
 enum {
 	TCPKIT_A_CONN_SOCK = 1,		/* nest: sock (requests) */
-	TCPKIT_A_CONN_STOP,		/* flag: silence the original */
+	TCPKIT_A_CONN_STOP,		/* flag: hold the original (two-phase) */
 	TCPKIT_A_CONN_FAMILY,		/* u16 */
 	TCPKIT_A_CONN_SADDR,		/* binary: 4 or 16 bytes */
 	TCPKIT_A_CONN_DADDR,		/* binary: 4 or 16 bytes */
@@ -122,6 +122,7 @@ enum {
 	TCPKIT_A_CONN_AIMD,		/* nest: aimd (alpha, beta, beta-ecn) */
 	TCPKIT_A_CONN_SND_DATA,		/* binary, multi-attr: send queue */
 	TCPKIT_A_CONN_RCV_DATA,		/* binary, multi-attr: receive queue */
+	TCPKIT_A_CONN_HOLD,		/* u32: id of a stop's hold (not in images) */
 
 	__TCPKIT_A_CONN_MAX,
 	TCPKIT_A_CONN_MAX = (__TCPKIT_A_CONN_MAX - 1)
@@ -149,6 +150,8 @@ enum {
 	TCPKIT_CMD_CONN_RESTORE,	/* do: into a fresh socket (SOCK_FD) */
 	TCPKIT_CMD_CONN_THAW,		/* do: drop a freeze by 4-tuple */
 	TCPKIT_CMD_FROZEN_GET,		/* dump: frozen tuples of this netns */
+	TCPKIT_CMD_CONN_COMMIT,		/* do: destroy a held original (HOLD) */
+	TCPKIT_CMD_CONN_ABORT,		/* do: give a held original back (HOLD) */
 
 	__TCPKIT_CMD_MAX,
 	TCPKIT_CMD_MAX = (__TCPKIT_CMD_MAX - 1)
