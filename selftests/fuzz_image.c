@@ -472,7 +472,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, watchdog);
 	signal(SIGPIPE, SIG_IGN);
-	printf("TAP version 13\n1..7\n");
+	printf("TAP version 13\n1..8\n");
 	printf("# fuzz_image seed %llu count %lu\n", (unsigned long long)seed, count);
 	dmesg_start();
 
