@@ -5,6 +5,7 @@
  * the list of frozen tuples.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,22 @@ static int tk_buf_reserve(struct tcpkit *tk, struct tk_buf *b, size_t more)
 	b->p = np;
 	b->cap = cap;
 	return 0;
+}
+
+/*
+ * Make room for @qlen queue bytes more in chunk attributes (at most
+ * TCPKIT_CHUNK_MAX each, 4 bytes of header and up to 3 of padding), and
+ * the metadata after them.
+ */
+static int tk_collect_presize(struct tcpkit *tk, struct tk_buf *b,
+			      uint32_t qlen)
+{
+	size_t more = (size_t)qlen + ((size_t)qlen / TCPKIT_CHUNK_MAX + 1) *
+		      (NLA_HDRLEN + NLA_ALIGNTO) + 1024;
+
+	if (qlen > TCPKIT_IMAGE_PAYLOAD_MAX)
+		return 0;	/* tk_buf_reserve() says no when it comes */
+	return tk_buf_reserve(tk, b, more);
 }
 
 /* Append one attribute, padding zeroed. */
@@ -110,6 +127,14 @@ static int tk_collect_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 		type = tk_nla_type(a);
 		if (type == TCPKIT_A_CONN_SOCK || type == TCPKIT_A_CONN_STOP)
 			continue;
+		if ((type == TCPKIT_A_CONN_SND_QLEN ||
+		     type == TCPKIT_A_CONN_RCV_QLEN) &&
+		    tk_nla_len(a) == sizeof(uint32_t)) {
+			/* Size the image once: no copy on every doubling. */
+			ret = tk_collect_presize(tk, b, mnl_attr_get_u32(a));
+			if (ret)
+				return ret;
+		}
 		if (type == TCPKIT_A_CONN_HOLD) {
 			ret = tk_collect_hold(tk, c, a);
 			if (ret)
@@ -384,12 +409,58 @@ static bool tk_restored_anyway(int fd)
 	return ti.tcpi_state != TCP_CLOSE;
 }
 
+/* A queue-data attribute the kernel can take from the image as it is. */
+static bool tk_attr_is_chunk(const struct nlattr *a)
+{
+	return a->nla_type == TCPKIT_A_CONN_SND_DATA ||
+	       a->nla_type == TCPKIT_A_CONN_RCV_DATA;
+}
+
+/* Most pieces of one restore request; with more runs, all is copied. */
+#define TK_RESTORE_IOV	64
+
+/*
+ * Runs of adjacent queue-data attributes in @img, and their bytes: in an
+ * image from a checkpoint they all follow the header, one run.
+ */
+static unsigned int tk_chunk_runs(const struct tcpkit_image *img,
+				  size_t *bytes)
+{
+	const struct nlattr *a;
+	unsigned int runs = 0;
+	bool in_run = false;
+	size_t off;
+
+	*bytes = 0;
+	for (off = 0; off < img->len; off += NLA_ALIGN(a->nla_len)) {
+		unsigned int type;
+
+		a = (const struct nlattr *)(img->data + off);
+		type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
+		/* one chunk to copy would come before those sent in place */
+		if (!tk_attr_is_chunk(a) && (type == TCPKIT_A_CONN_SND_DATA ||
+					     type == TCPKIT_A_CONN_RCV_DATA))
+			return UINT_MAX;
+		if (!tk_attr_is_chunk(a)) {
+			in_run = false;
+			continue;
+		}
+		runs += !in_run;
+		in_run = true;
+		*bytes += NLA_ALIGN(a->nla_len);
+	}
+	return runs;
+}
+
 int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 {
 	struct tcpkit_sockref ref = { .fd = fd };
-	const struct nlattr *a;
+	struct iovec iov[TK_RESTORE_IOV + 1];
+	const struct nlattr *a, *end = NULL;
+	size_t cap, off, data;
 	struct nlmsghdr *nlh;
-	size_t cap, off;
+	unsigned int n = 1;
+	bool in_place;
 	void *buf;
 	int ret;
 
@@ -398,7 +469,16 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 	if (img->header_only)
 		return tk_err(tk, EINVAL,
 			      "image holds connection state only, no queues: it cannot be restored");
+	/*
+	 * The header attributes are copied (the optional bit stripped,
+	 * metadata left out); the queue data goes from the image where it
+	 * is, a run of chunks per iovec, unless the image is cut in too many
+	 * runs: then it is copied as well.
+	 */
+	in_place = tk_chunk_runs(img, &data) <= TK_RESTORE_IOV;
 	cap = MNL_NLMSG_HDRLEN + MNL_ALIGN(GENL_HDRLEN) + img->len + 256;
+	if (in_place)
+		cap -= data;
 	buf = calloc(1, cap);
 	if (!buf)
 		return tk_errno(tk, ENOMEM, NULL);
@@ -408,6 +488,16 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 		a = (const struct nlattr *)(img->data + off);
 		if (tk_attr_image_only(a))
 			continue;
+		if (in_place && tk_attr_is_chunk(a)) {
+			if (a != end) {
+				iov[n].iov_base = (void *)a;
+				iov[n++].iov_len = 0;
+			}
+			iov[n - 1].iov_len += NLA_ALIGN(a->nla_len);
+			end = (const void *)((const char *)a +
+					     NLA_ALIGN(a->nla_len));
+			continue;
+		}
 		if (tk_nla_type(a) == (TCPKIT_A_CONN_AIMD |
 				       TCPKIT_IMG_ATTR_OPTIONAL) ||
 		    tk_nla_type(a) == TCPKIT_A_CONN_AIMD)
@@ -416,8 +506,13 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 			tk_copy_attr(nlh, a);
 	}
 	ret = tk_put_sockref(tk, nlh, cap, TCPKIT_A_CONN_SOCK, &ref);
-	if (!ret)
-		ret = tk_request(tk, nlh, NULL, NULL);
+	if (!ret) {
+		iov[0].iov_base = buf;
+		iov[0].iov_len = nlh->nlmsg_len;
+		if (in_place)
+			nlh->nlmsg_len += data;
+		ret = tk_request_iov(tk, nlh, iov, n, NULL, NULL);
+	}
 	if (ret == -ENOBUFS && tk_restored_anyway(fd)) {
 		tk_clear_err(tk);
 		ret = 0;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libtcpkit: CRC32C (Castagnoli, reflected polynomial 0x82f63b78), the
- * checksum of image files. Slicing-by-8 tables built once, lazily.
- * Check value: tcpkit_crc32c(0, "123456789", 9) == 0xe3069283.
+ * checksum of image files. x86 CPUs with SSE4.2 have an instruction for
+ * it (8 bytes a step), chosen at run time; elsewhere slicing-by-8 tables
+ * built once, lazily. Check value: tcpkit_crc32c(0, "123456789", 9) ==
+ * 0xe3069283.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -33,12 +36,45 @@ static void crc32c_init(void)
 	}
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+static bool crc32c_hw;
+
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t c = ~crc, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	for (; len; p++, len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p);
+	return ~(uint32_t)c;
+}
+#endif
+
+static void crc32c_setup(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	crc32c_hw = __builtin_cpu_supports("sse4.2");
+	if (crc32c_hw)
+		return;
+#endif
+	crc32c_init();
+}
+
 uint32_t tcpkit_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	uint32_t lo, hi;
 
-	pthread_once(&crc32c_once, crc32c_init);
+	pthread_once(&crc32c_once, crc32c_setup);
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (crc32c_hw)
+		return crc32c_sse42(crc, p, len);
+#endif
 	crc = ~crc;
 	while (len >= 8) {
 		/* byte order independent: assemble the words by hand */

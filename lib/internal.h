@@ -6,6 +6,7 @@
 #define _TCPKIT_INTERNAL_H
 
 #include <stdarg.h>
+#include <sys/uio.h>
 #include <linux/netlink.h>
 
 #include "libtcpkit.h"
@@ -47,6 +48,9 @@ struct nlmsghdr *tk_msg_start(struct tcpkit *tk, void *buf, uint8_t cmd,
 			      uint16_t flags);
 int tk_request(struct tcpkit *tk, struct nlmsghdr *nlh, tk_msg_cb cb,
 	       void *arg);
+int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
+		   struct iovec *iov, unsigned int niov, tk_msg_cb cb,
+		   void *arg);
 int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 		   uint16_t type, const struct tcpkit_sockref *ref);
 int tk_put_tuple(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,

@@ -128,30 +128,21 @@ static int tk_recv_error(struct tcpkit *tk, const char *what)
 	return tk_errno(tk, errno, what);
 }
 
-/* Receive one datagram from the kernel into tk->rbuf, growing it. */
+/*
+ * Receive one datagram from the kernel into tk->rbuf, in one call: the
+ * buffer (TK_RBUF_MIN) holds the largest message the family sends (a dump
+ * message stops at 32 KiB, a reply at a page or two), so there is no need
+ * to peek at the size first. MSG_TRUNC reports a longer one all the same.
+ */
 static ssize_t tk_recv(struct tcpkit *tk)
 {
 	int fd = mnl_socket_get_fd(tk->nl);
 	struct sockaddr_nl addr;
 	struct iovec iov;
 	struct msghdr msg;
-	unsigned char *nb;
 	ssize_t n;
 
 	for (;;) {
-		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return tk_recv_error(tk, "netlink recv");
-		}
-		if ((size_t)n > tk->rbuf_len) {
-			nb = realloc(tk->rbuf, n);
-			if (!nb)
-				return tk_errno(tk, ENOMEM, NULL);
-			tk->rbuf = nb;
-			tk->rbuf_len = n;
-		}
 		iov.iov_base = tk->rbuf;
 		iov.iov_len = tk->rbuf_len;
 		memset(&msg, 0, sizeof(msg));
@@ -159,15 +150,16 @@ static ssize_t tk_recv(struct tcpkit *tk)
 		msg.msg_namelen = sizeof(addr);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		n = recvmsg(fd, &msg, 0);
+		n = recvmsg(fd, &msg, MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return tk_recv_error(tk, "netlink recvmsg");
 		}
-		if (msg.msg_flags & MSG_TRUNC)
+		if ((size_t)n > tk->rbuf_len || (msg.msg_flags & MSG_TRUNC))
 			return tk_err(tk, EMSGSIZE,
-				      "netlink message truncated");
+				      "netlink message of %zd bytes truncated",
+				      n);
 		/* only the kernel talks to us */
 		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
 			continue;
@@ -397,6 +389,26 @@ static int tk_parse_done(struct tcpkit *tk, const struct nlmsghdr *nlh,
 int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
 	       void *arg)
 {
+	struct iovec iov = { .iov_base = req, .iov_len = req->nlmsg_len };
+
+	return tk_request_iov(tk, req, &iov, 1, cb, arg);
+}
+
+/*
+ * tk_request() for a request in @niov pieces: @req (the header, in
+ * iov[0]) says the whole length; the kernel gathers the pieces.
+ */
+int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
+		   struct iovec *iov, unsigned int niov, tk_msg_cb cb,
+		   void *arg)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct msghdr msg = {
+		.msg_name = &kernel,
+		.msg_namelen = sizeof(kernel),
+		.msg_iov = iov,
+		.msg_iovlen = niov,
+	};
 	uint16_t rtype = req->nlmsg_type;
 	uint32_t seq = req->nlmsg_seq;
 	const struct nlmsghdr *nlh;
@@ -414,7 +426,7 @@ int tk_request(struct tcpkit *tk, struct nlmsghdr *req, tk_msg_cb cb,
 			return ret;
 	}
 	for (;;) {
-		n = mnl_socket_sendto(tk->nl, req, req->nlmsg_len);
+		n = sendmsg(mnl_socket_get_fd(tk->nl), &msg, 0);
 		if (n >= 0)
 			break;
 		if (errno == EINTR)

@@ -118,7 +118,7 @@ static bool same_opts(const struct tcpkit_image *a,
 {
 	static const int types[] = {
 		TCPKIT_A_CONN_SND_SEQ, TCPKIT_A_CONN_RCV_SEQ,
-		TCPKIT_A_CONN_SND_QLEN, TCPKIT_A_CONN_RCV_QLEN,
+		TCPKIT_A_CONN_RCV_QLEN,
 		TCPKIT_A_CONN_MSS, TCPKIT_A_CONN_SND_WSCALE,
 		TCPKIT_A_CONN_RCV_WSCALE, TCPKIT_A_CONN_SACK_OK,
 		TCPKIT_A_CONN_TSTAMP_OK, TCPKIT_A_CONN_NODELAY,
@@ -137,6 +137,13 @@ static bool same_opts(const struct tcpkit_image *a,
 				 (unsigned long long)get(b, types[i]));
 			return false;
 		}
+	}
+	/* Restored bytes go out at once: the peer may have acked some. */
+	if (get(b, TCPKIT_A_CONN_SND_QLEN) > get(a, TCPKIT_A_CONN_SND_QLEN)) {
+		snprintf(why, len, "send queue grew: %llu > %llu",
+			 (unsigned long long)get(b, TCPKIT_A_CONN_SND_QLEN),
+			 (unsigned long long)get(a, TCPKIT_A_CONN_SND_QLEN));
+		return false;
 	}
 	if (strcmp(tcpkit_image_get_str(a, TCPKIT_A_CONN_CC) ?: "",
 		   tcpkit_image_get_str(b, TCPKIT_A_CONN_CC) ?: "")) {

@@ -60,8 +60,8 @@ def main():
     w('# Checkpoint/restore benchmark: tcpkit against userspace TCP_REPAIR')
     w('')
     w('Written by `%s` on %s UTC, guest kernel %s (QEMU TCG, 2 vCPUs), '
-      'from one VM run. The host was heavily loaded by other VMs: absolute '
-      'times are inflated and noisy; ratios between paths measured in '
+      'from one VM run. Under TCG absolute times are inflated and noisy '
+      '(more so on a loaded host); ratios between paths measured in '
       'this same run (samples of both paths interleaved) are the '
       'meaningful figures.' % (
           cmd, datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M'), rel))
