@@ -85,6 +85,7 @@ static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
  * @hold: id of the hold a stop made, 0 without stop
  * @net: netns whose snapshot budget @data is charged to
  * @charged: bytes charged
+ * @prof: phase times (module parameter profile)
  * @err: error found by .start, reported by the first .dumpit
  * @errmsg: extack text for @err
  *
@@ -99,6 +100,7 @@ struct tcpkit_dump {
 	u32 hold;
 	struct net *net;
 	u64 charged;
+	struct tcpkit_prof prof;
 	int err;
 	const char *errmsg;
 };
@@ -360,6 +362,7 @@ static int tcpkit_stop_freeze(struct sock *sk, struct tcpkit_conn *c,
  */
 static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 			   u8 **datap, struct tcpkit_hold *hold,
+			   struct tcpkit_prof *prof,
 			   struct netlink_ext_ack *extack)
 {
 	struct tcpkit_aimd_state st;
@@ -372,6 +375,7 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 		err = tcpkit_stop_freeze(sk, c, extack);
 		if (err)
 			return err;
+		tcpkit_prof_mark(prof, "freeze");
 	}
 
 	lock_sock(sk);
@@ -401,6 +405,7 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 		goto out;
 	}
 
+	tcpkit_prof_mark(prof, "header");
 	if (datap) {
 		u64 total = (u64)c->snd_qlen + c->rcv_qlen;
 
@@ -432,6 +437,8 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 		}
 	}
 
+	tcpkit_prof_mark(prof, "copy");
+
 	/* A per-connection aimd override travels with the connection; one
 	 * that follows the global values follows the target's.
 	 */
@@ -451,6 +458,7 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 	}
 out:
 	release_sock(sk);
+	tcpkit_prof_mark(prof, "release");
 	if (err) {
 		if (hold)
 			tcpkit_freeze_del(sock_net(sk), c);
@@ -546,6 +554,7 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
  */
 int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct tcpkit_prof off = {};
 	struct tcpkit_conn c;
 	struct tcpkit_sk ts;
 	struct sk_buff *msg;
@@ -562,7 +571,7 @@ int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	err = tcpkit_snapshot(ts.sk, &c, NULL, NULL, info->extack);
+	err = tcpkit_snapshot(ts.sk, &c, NULL, NULL, &off, info->extack);
 	tcpkit_sk_put(&ts);
 	if (err)
 		return err;
@@ -622,6 +631,7 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;
+	tcpkit_prof_begin(&d->prof);
 
 	/* Already validated by genetlink against the same policy. */
 	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, TCPKIT_A_CONN_STOP,
@@ -638,11 +648,12 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	if (!err)
 		err = tcpkit_sk_lookup(cb->skb, sock_net(cb->skb->sk),
 				       tb[TCPKIT_A_CONN_SOCK], &ts, &ext);
+	tcpkit_prof_mark(&d->prof, "lookup");
 	if (!err) {
 		err = tcpkit_may_read_queues(cb->skb, &ts, &ext);
 		if (!err)
 			err = tcpkit_snapshot(ts.sk, &d->conn, &d->data, hold,
-					      &ext);
+					      &d->prof, &ext);
 		if (!err && d->data) {
 			d->net = sock_net(ts.sk);
 			d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
@@ -732,6 +743,8 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 		tcpkit_extack_msg(cb->extack, d->errmsg);
 		return d->err;
 	}
+	if (d->header_sent)
+		tcpkit_prof_skip(&d->prof);
 
 	if (!d->header_sent) {
 		hdr = tcpkit_dump_hdr(skb, cb);
@@ -749,6 +762,7 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 	total = d->conn.snd_qlen + d->conn.rcv_qlen;
 	while (d->pos < total && tcpkit_dump_data(skb, cb, d))
 		;
+	tcpkit_prof_mark(&d->prof, "stream");
 	/* An empty message buffer would end the dump early. */
 	if (d->pos < total && !skb->len)
 		return -EMSGSIZE;
@@ -769,6 +783,8 @@ int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
 	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
 
 	if (d) {
+		if (!d->err)
+			tcpkit_prof_report(&d->prof, "checkpoint", d->pos);
 		/* A hold whose id its owner never saw would wait for nothing. */
 		if (d->hold && !d->header_sent)
 			tcpkit_hold_drop(d->hold);

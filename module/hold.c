@@ -2,16 +2,16 @@
 /*
  * tcpkit: the hold of a two-phase stop.
  *
- * A checkpoint with stop does not destroy the original: under the
- * snapshot's lock it freezes the 4-tuple (freeze.c drops its segments both
- * ways) and parks the socket: repair mode with no queue selected (its
- * owner's sendmsg and recvmsg are refused), no timer armed (the retransmit
- * and delayed-ACK handlers find nothing pending, keepalive is off), queues
- * untouched. Only a commit, once the image is durable, destroys it. An
- * abort, the owner's netlink socket closing, the freeze's lifetime lapsing
- * or the module going away all unpark it: the freeze is lifted and the
- * timers are armed again as the kernel would after an idle spell, so the
- * connection resumes and the peer sees a pause.
+ * A checkpoint with stop does not destroy the original: it freezes the
+ * 4-tuple (freeze.c drops its segments, both ways while it is held) and,
+ * under the snapshot's lock, parks the socket: repair mode with no queue
+ * selected (its owner's sendmsg and recvmsg are refused), no timer armed
+ * (the retransmit and delayed-ACK handlers find nothing pending, keepalive
+ * is off), queues untouched. Only a commit, once the image is durable,
+ * destroys it. An abort, the owner's netlink socket closing, the freeze's
+ * lifetime lapsing or the module going away all unpark it: the freeze is
+ * lifted and the timers are armed again as the kernel would after an idle
+ * spell, so the connection resumes and the peer sees a pause.
  *
  * A hold belongs to the netlink socket (netns and portid) whose dump made
  * it; only that socket may end it by id. Holds are few and short-lived:

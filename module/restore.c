@@ -52,12 +52,14 @@
  * @nlh: the request, whose snd-data and rcv-data chunks are sent from
  *	where they are (no copy)
  * @nchunks: snd-data plus rcv-data attributes
+ * @prof: phase times (module parameter profile)
  */
 struct tcpkit_restore {
 	struct tcpkit_conn c;
 	struct nlattr **attrs;
 	const struct nlmsghdr *nlh;
 	u32 nchunks;
+	struct tcpkit_prof prof;
 };
 
 /* Attributes every image must carry, with the message for each. */
@@ -759,9 +761,11 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	}
 
 	/* Live: nothing below can fail. */
+	tcpkit_prof_mark(&r->prof, "live");
 	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_REUSEADDR, 0))
 		sock_set_reuseaddr(sk);
 	tcpkit_final_buffers(r, sk, sndbuf, rcvbuf);
+	tcpkit_prof_mark(&r->prof, "final");
 	return 0;
 }
 
@@ -845,6 +849,8 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		return err;
 	}
 
+	tcpkit_prof_mark(&r->prof, "setup");
+
 	/* connect() syncs the segment size from user_mss, else from 536
 	 * (IPv6: 1220); TCP_REPAIR_OPTIONS only sets the clamp later.
 	 * Written directly: TCP_MAXSEG stops at 32767, loopback's is larger.
@@ -871,6 +877,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	}
 	/* The image does not say the owner set TCP_MAXSEG. */
 	tcpkit_set_user_mss(sk, 0);
+	tcpkit_prof_mark(&r->prof, "connect");
 
 	opts[n].opt_code = TCPOPT_MSS;
 	opts[n++].opt_val = c->mss;
@@ -901,6 +908,8 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		}
 	}
 
+	tcpkit_prof_mark(&r->prof, "options");
+
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
 	if (!err)
 		err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_RCV_DATA, 0,
@@ -909,6 +918,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		NL_SET_ERR_MSG(extack, "cannot refill the receive queue");
 		return err;
 	}
+	tcpkit_prof_mark(&r->prof, "rcvq");
 
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
 	if (!err)
@@ -921,6 +931,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		NL_SET_ERR_MSG(extack, "cannot refill the send queue");
 		return err;
 	}
+	tcpkit_prof_mark(&r->prof, "sndq");
 
 	if (fin)
 		tcpkit_close_wait(r, sk);
@@ -935,6 +946,7 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	err = tcpkit_set_options(r, sock, extack);
 	if (err)
 		return err;
+	tcpkit_prof_mark(&r->prof, "window");
 
 	return tcpkit_go_live(r, sock, extack, sndbuf, rcvbuf);
 }
@@ -1003,13 +1015,18 @@ int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!r) {
 		err = -ENOMEM;
 	} else {
+		tcpkit_prof_begin(&r->prof);
 		err = tcpkit_restore_parse(genl_info_net(info), info, r);
 		if (!err && r->c.family != ts.sk->sk_family) {
 			NL_SET_ERR_MSG(extack, "target socket's family differs from the image's");
 			err = -EAFNOSUPPORT;
 		}
+		tcpkit_prof_mark(&r->prof, "parse");
 		if (!err)
 			err = tcpkit_restore_run(r, ts.sock, extack);
+		if (!err)
+			tcpkit_prof_report(&r->prof, "restore",
+					   (u64)r->c.snd_qlen + r->c.rcv_qlen);
 		kfree(r);
 	}
 	if (err)

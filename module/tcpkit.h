@@ -167,6 +167,31 @@ void tcpkit_checkpoint_unregister(void);
 /* restore.c */
 int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info);
 
+/* profile.c */
+#define TCPKIT_PROF_PHASES	12
+
+/**
+ * struct tcpkit_prof - phase times of one checkpoint or restore
+ * @on: profiling was on when it began
+ * @n: phases recorded
+ * @last: end of the previous phase, ns
+ * @name: phase names
+ * @ns: time spent in each phase
+ */
+struct tcpkit_prof {
+	bool on;
+	int n;
+	u64 last;
+	const char *name[TCPKIT_PROF_PHASES];
+	u64 ns[TCPKIT_PROF_PHASES];
+};
+
+void tcpkit_prof_begin(struct tcpkit_prof *p);
+void tcpkit_prof_mark(struct tcpkit_prof *p, const char *phase);
+void tcpkit_prof_skip(struct tcpkit_prof *p);
+void tcpkit_prof_report(const struct tcpkit_prof *p, const char *what,
+			u64 bytes);
+
 /* fault.c */
 #ifdef CONFIG_FAULT_INJECTION
 bool tcpkit_fault(void);

@@ -22,6 +22,13 @@
  * Output lines: "CRB lat PATH QUEUE N ck_med ck_p99 rs_med rs_p99 (us)
  * sys_ck sys_rs", "CRB memcpy QUEUE N med_us", "CRB scale PATH N
  * total_ck_us total_rs_us".
+ *
+ * "crbench profile RUNS" instead times, per run of an idle and of a 4 MiB
+ * connection, libtcpkit's calls from the caller's side ("CRP user QUEUE
+ * ck_ns encode_ns decode_ns socket_ns rs_ns"): checkpoint, the image file
+ * encoding (CRC32C included) and decoding a checkpoint to a file adds,
+ * socket(), restore. profile.sh sets the module's profile parameter, whose
+ * kernel log lines split the kernel's share into phases.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -225,6 +232,63 @@ static int rs(int path, void *img)
 
 static const char * const pname[] = { "tcpkit", "soccr" };
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* The library's share of one checkpoint+restore, from the outside. */
+static void profile(int runs)
+{
+	static const size_t qs[] = { 0, 4 << 20 };
+	struct tcpkit_sockref ref;
+	struct tcpkit_image *img, *back;
+	double t[7];
+	size_t len;
+	void *buf;
+	int a, b, c, err;
+
+	for (int i = 0; i < 2; i++) {
+		for (int r = 0; r < runs; r++) {
+			pair(&a, &b, qs[i]);
+			ref = (struct tcpkit_sockref){ .fd = a };
+			t[0] = now_ns();
+			err = tcpkit_checkpoint(tk, &ref, 0, &img);
+			t[1] = now_ns();
+			if (err)
+				die("tcpkit_checkpoint", -err);
+			err = tcpkit_image_encode(img, &buf, &len);
+			t[2] = now_ns();
+			if (err)
+				die("tcpkit_image_encode", -err);
+			back = tcpkit_image_decode(buf, len);
+			t[3] = now_ns();
+			if (!back)
+				die("tcpkit_image_decode", errno);
+			free(buf);
+			tcpkit_image_free(back);
+			kill_silently(a);
+			t[4] = now_ns();
+			c = socket(AF_INET, SOCK_STREAM, 0);
+			t[5] = now_ns();
+			err = tcpkit_restore(tk, img, c);
+			t[6] = now_ns();
+			if (err)
+				die("tcpkit_restore", -err);
+			printf("CRP user %zu %.0f %.0f %.0f %.0f %.0f\n", qs[i],
+			       t[1] - t[0], t[2] - t[1], t[3] - t[2],
+			       t[5] - t[4], t[6] - t[5]);
+			tcpkit_image_free(img);
+			check_restored(c, qs[i]);
+			kill_silently(c);
+			close(b);
+		}
+	}
+}
+
 static int cmpd(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -362,6 +426,11 @@ int main(int argc, char **argv)
 	if (!tk)
 		die("tcpkit_open", errno);
 	listener();
+	if (argc > 2 && !strcmp(argv[1], "profile")) {
+		profile(atoi(argv[2]));
+		printf("CRP done\n");
+		return 0;
+	}
 	for (int i = 0; i < 4; i++)
 		latency(qs[i], quick ? 3 : its[i]);
 	for (int n = 1; n <= maxconn; n *= (n == 1 ? 100 : 10))
