@@ -36,31 +36,6 @@
 #define REFCNT		"/sys/module/tcpkit/refcnt"
 #define RCV_BYTES	3000	/* queued at A, unread: A's receive queue */
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /*
  * Count sleeping allocations too (failslab skips them by default), print
  * nothing (a stack dump per fault would read as a splat), and keep the

@@ -95,20 +95,6 @@ static void a_resumed(struct __test_metadata *_metadata,
 	EXPECT_EQ(TK_ESTABLISHED, (unsigned int)ti.tcpi_state);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(s, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 static unsigned int frozen_count(struct __test_metadata *_metadata,
 				 struct tk *t)
 {
@@ -202,9 +188,9 @@ TEST_F(hold, lapse)
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
 	fclose(f);
-	ASSERT_EQ(0, write_file(FREEZE_MS, "1000"));
+	ASSERT_EQ(0, write_str(FREEZE_MS, "1000"));
 	hold_a(_metadata, self);
-	write_file(FREEZE_MS, old);
+	write_str(FREEZE_MS, old);
 	usleep(1500000);
 	EXPECT_EQ(0U, frozen_count(_metadata, &self->tk));
 	EXPECT_EQ(-ENOENT, tk_hold_end(&self->tk, self->im.hold, true));

@@ -26,19 +26,6 @@
 #define NOBODY	65534
 #define CYCLES	200
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* TCP sockets allocated, all namespaces (/proc/net/sockstat "alloc"). */
 static long tcp_alloc(void)
 {

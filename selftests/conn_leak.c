@@ -27,19 +27,6 @@ struct counts {
 	long refcnt;
 };
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 static void sockstat(long *alloc, long *inuse)
 {
 	FILE *f = fopen("/proc/net/sockstat", "r");
@@ -262,18 +249,6 @@ TEST_F_TIMEOUT(leak, no_leak, 150)
 		tol = 4 * base.perslab[1] * (ncpu > 0 ? ncpu : 1);
 		EXPECT_GE(base.slab[1] + tol, now.slab[1]);
 	}
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 TEST_F_TIMEOUT(leak, kmemleak, 120)

@@ -813,6 +813,33 @@ static inline int drop_checkpoint_caps(void)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
+/* Write @s to the file at @path (a sysctl, a module parameter): 0 or -errno. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The number the file at @path starts with, or -1. */
+static inline long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* Close the fds of @fds that are open (>= 0), in order, and mark them -1. */
 static inline void close_fds(int *fds[], size_t n)
 {

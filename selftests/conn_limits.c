@@ -409,20 +409,6 @@ TEST_F_TIMEOUT(lim, over_max_refused, 90)
 
 #define SNAP_NET_MB	"/sys/module/tcpkit/parameters/snapshot_net_mb"
 
-static int param_write(const char *path, const char *v)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(v, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 /*
  * The snapshots a netns's dumps hold at once are capped: one over the cap
  * is refused, and so is a second dump while the first, unread, holds its
@@ -443,7 +429,7 @@ TEST_F_TIMEOUT(lim, snapshot_budget, 90)
 	TH_LOG("send queue %u", q);
 	ASSERT_LT(1U << 20, q);
 
-	ASSERT_EQ(0, param_write(SNAP_NET_MB, "1"));
+	ASSERT_EQ(0, write_str(SNAP_NET_MB, "1"));
 	err = tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &self->im);
 	EXPECT_EQ(-ENOBUFS, err);
 	TH_LOG("over the budget: %d \"%s\"", err, self->tk.msg);
@@ -451,7 +437,7 @@ TEST_F_TIMEOUT(lim, snapshot_budget, 90)
 
 	/* Room for one copy, not two: the first dump is left unread. */
 	snprintf((char *)buf, sizeof(buf), "%u", (q >> 20) + 1 + (q >> 21));
-	ASSERT_EQ(0, param_write(SNAP_NET_MB, (char *)buf));
+	ASSERT_EQ(0, write_str(SNAP_NET_MB, (char *)buf));
 	ASSERT_EQ(0, tk_open(&other));
 	nlh = tk_msg(&other, buf, TCPKIT_CMD_CONN_CHECKPOINT, NLM_F_DUMP);
 	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->a, NULL, NULL);
@@ -462,7 +448,7 @@ TEST_F_TIMEOUT(lim, snapshot_budget, 90)
 	err = tk_checkpoint(&self->tk, self->a, NULL, NULL, false, &self->im);
 	EXPECT_EQ(0, err) TH_LOG("after the first dump ended: %s",
 				 self->tk.msg);
-	ASSERT_EQ(0, param_write(SNAP_NET_MB, "1024"));
+	ASSERT_EQ(0, write_str(SNAP_NET_MB, "1024"));
 	EXPECT_EQ((uint64_t)img_u32(&self->im, TCPKIT_A_CONN_SND_QLEN),
 		  img_data_len(&self->im, TCPKIT_A_CONN_SND_DATA));
 	/* A was only read: it carries on (check_streams talks to C). */

@@ -360,20 +360,6 @@ TEST_F(conn, close_wait)
 	no_reset(_metadata, self, 7);
 }
 
-static int set_sysctl(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(val, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 /*
  * Unsent bytes far above net.ipv4.tcp_notsent_lowat (set once A had
  * queued them): the ordinary send path would refuse them with EAGAIN
@@ -392,10 +378,10 @@ TEST_F(conn, unsent_above_notsent_lowat)
 	unsent = img_u32(&self->im, TCPKIT_A_CONN_UNSENT_LEN);
 	TH_LOG("unsent at checkpoint: %u", unsent);
 	ASSERT_LE(1U << 20, unsent);
-	ASSERT_EQ(0, set_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat", "16384"));
+	ASSERT_EQ(0, write_str("/proc/sys/net/ipv4/tcp_notsent_lowat", "16384"));
 	replace_a(_metadata, self, variant->family);
 	/* Back to the default: the blocking writes below would wait. */
-	ASSERT_EQ(0, set_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat",
+	ASSERT_EQ(0, write_str("/proc/sys/net/ipv4/tcp_notsent_lowat",
 				"4294967295"));
 	check_streams(_metadata, self, 100000);
 }
@@ -475,6 +461,62 @@ static int enter(const char *ns)
 }
 
 /*
+ * Replace the fixture's pair by one across a veth between netns @peer (B,
+ * first address of @net) and @one (A, second), port 5000; @tk is opened
+ * in @one, self->rsts read in @peer, where the caller is left.
+ * @net: "10.9.0" or "fd09:".
+ */
+static void veth_pair(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(conn) *self, int family, const char *net,
+		      const char *peer, const char *one, struct tk *tk)
+{
+	char a1[64], a2[64], dst[64];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int l;
+
+	if (family == AF_INET) {
+		snprintf(a1, sizeof(a1), "%s.1/24", net);
+		snprintf(a2, sizeof(a2), "%s.2/24", net);
+		snprintf(dst, sizeof(dst), "%s.2", net);
+	} else {
+		snprintf(a1, sizeof(a1), "%s:1/64 nodad", net);
+		snprintf(a2, sizeof(a2), "%s:2/64 nodad", net);
+		snprintf(dst, sizeof(dst), "%s:2", net);
+	}
+	ASSERT_EQ(0, sh("ip -n %s link add v0 type veth peer name v1 netns %s &&"
+			" ip -n %s addr add %s dev v0 && ip -n %s link set v0 up &&"
+			" ip -n %s addr add %s dev v1 && ip -n %s link set v1 up",
+			peer, one, peer, a1, peer, one, a2, one));
+
+	close(self->a);
+	close(self->b);
+	ASSERT_EQ(0, enter(one));
+	ASSERT_EQ(0, tk_open(tk));
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = family;
+	if (family == AF_INET) {
+		inet_pton(AF_INET, dst, &((struct sockaddr_in *)&ss)->sin_addr);
+		((struct sockaddr_in *)&ss)->sin_port = htons(5000);
+		len = sizeof(struct sockaddr_in);
+	} else {
+		inet_pton(AF_INET6, dst, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(5000);
+		len = sizeof(struct sockaddr_in6);
+	}
+	l = socket(family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, bind(l, (void *)&ss, len));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, enter(peer));
+	self->rsts = tcp_mib("OutRsts");
+	self->b = socket(family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(self->b, (void *)&ss, len));
+	self->a = accept(l, NULL, NULL);
+	ASSERT_LE(0, self->a);
+	close(l);
+}
+
+/*
  * Restore into another netns, the way a connection moves between hosts:
  *
  *   ns peer: B, v0 10.9.0.1 / fd09::1 ---- v1 10.9.0.2 / fd09::2: ns one (A)
@@ -484,13 +526,10 @@ static int enter(const char *ns)
  */
 TEST_F(conn, other_netns)
 {
-	const char *a1 = variant->family == AF_INET ? "10.9.0.1/24" : "fd09::1/64 nodad";
 	const char *a2 = variant->family == AF_INET ? "10.9.0.2/24" : "fd09::2/64 nodad";
 	char peer[32], one[32], two[32];
-	struct sockaddr_storage ss;
 	struct tk tk1, tk2;
-	socklen_t len;
-	int l, err;
+	int err;
 
 	snprintf(peer, sizeof(peer), "tkp%d", getpid());
 	snprintf(one, sizeof(one), "tk1%d", getpid());
@@ -498,38 +537,12 @@ TEST_F(conn, other_netns)
 	if (sh("ip netns add %s && ip netns add %s && ip netns add %s",
 	       peer, one, two))
 		SKIP(return, "ip netns not usable");
-	ASSERT_EQ(0, sh("ip -n %s link add v0 type veth peer name v1 netns %s &&"
-			" ip -n %s addr add %s dev v0 && ip -n %s link set v0 up &&"
-			" ip -n %s addr add %s dev v1 && ip -n %s link set v1 up &&"
-			" ip -n %s link set lo up && ip -n %s link set lo up",
-			peer, one, peer, a1, peer, one, a2, one, one, two));
-
+	ASSERT_EQ(0, sh("ip -n %s link set lo up && ip -n %s link set lo up",
+			one, two));
 	/* A listens in "one", B connects from "peer". */
-	close(self->a);
-	close(self->b);
-	ASSERT_EQ(0, enter(one));
-	ASSERT_EQ(0, tk_open(&tk1));
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = variant->family;
-	if (variant->family == AF_INET) {
-		inet_pton(AF_INET, "10.9.0.2", &((struct sockaddr_in *)&ss)->sin_addr);
-		((struct sockaddr_in *)&ss)->sin_port = htons(5000);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		inet_pton(AF_INET6, "fd09::2", &((struct sockaddr_in6 *)&ss)->sin6_addr);
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(5000);
-		len = sizeof(struct sockaddr_in6);
-	}
-	l = socket(variant->family, SOCK_STREAM, 0);
-	ASSERT_EQ(0, bind(l, (void *)&ss, len));
-	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, enter(peer));
-	self->rsts = tcp_mib("OutRsts");
-	self->b = socket(variant->family, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(self->b, (void *)&ss, len));
-	self->a = accept(l, NULL, NULL);
-	ASSERT_LE(0, self->a);
-	close(l);
+	veth_pair(_metadata, self, variant->family,
+		  variant->family == AF_INET ? "10.9.0" : "fd09:", peer, one,
+		  &tk1);
 
 	ASSERT_EQ(10000, stream_write(self->b, 2, &self->b_sent, 10000, false));
 	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 10000, TMO));
@@ -584,48 +597,17 @@ static unsigned int snd_mss(int fd)
  */
 TEST_F(conn, snd_mss_over_veth)
 {
-	const char *a1 = variant->family == AF_INET ? "10.8.0.1/24" : "fd08::1/64 nodad";
-	const char *a2 = variant->family == AF_INET ? "10.8.0.2/24" : "fd08::2/64 nodad";
-	struct sockaddr_storage ss;
 	char peer[32], one[32];
 	unsigned int mss;
 	struct tk tk1;
-	socklen_t len;
-	int l;
 
 	snprintf(peer, sizeof(peer), "tmp%d", getpid());
 	snprintf(one, sizeof(one), "tm1%d", getpid());
 	if (sh("ip netns add %s && ip netns add %s", peer, one))
 		SKIP(return, "ip netns not usable");
-	ASSERT_EQ(0, sh("ip -n %s link add v0 type veth peer name v1 netns %s &&"
-			" ip -n %s addr add %s dev v0 && ip -n %s link set v0 up &&"
-			" ip -n %s addr add %s dev v1 && ip -n %s link set v1 up",
-			peer, one, peer, a1, peer, one, a2, one));
-
-	close(self->a);
-	close(self->b);
-	ASSERT_EQ(0, enter(one));
-	ASSERT_EQ(0, tk_open(&tk1));
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = variant->family;
-	if (variant->family == AF_INET) {
-		inet_pton(AF_INET, "10.8.0.2", &((struct sockaddr_in *)&ss)->sin_addr);
-		((struct sockaddr_in *)&ss)->sin_port = htons(5000);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		inet_pton(AF_INET6, "fd08::2", &((struct sockaddr_in6 *)&ss)->sin6_addr);
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(5000);
-		len = sizeof(struct sockaddr_in6);
-	}
-	l = socket(variant->family, SOCK_STREAM, 0);
-	ASSERT_EQ(0, bind(l, (void *)&ss, len));
-	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, enter(peer));
-	self->b = socket(variant->family, SOCK_STREAM, 0);
-	ASSERT_EQ(0, connect(self->b, (void *)&ss, len));
-	self->a = accept(l, NULL, NULL);
-	ASSERT_LE(0, self->a);
-	close(l);
+	veth_pair(_metadata, self, variant->family,
+		  variant->family == AF_INET ? "10.8.0" : "fd08:", peer, one,
+		  &tk1);
 	ASSERT_EQ(0, enter(one));
 	self->rsts = tcp_mib("OutRsts");
 
