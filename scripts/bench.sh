@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: every benchmark, each booting the 6.12 VM once and writing
-# its report under bench/results/.
+# its report under bench/results/, then the checkpoint/restore profile.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,3 +11,5 @@ for b in cc cr; do
 	echo "== bench/$b"
 	"$TOPDIR/bench/$b/run.sh" --kver 6.12
 done
+echo "== bench/cr profile"
+"$TOPDIR/bench/cr/profile.sh" --kver 6.12
