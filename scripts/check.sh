@@ -98,13 +98,22 @@ for s in $SERIES; do
 	cmd=(./run_tests.sh)
 	# The suite takes about 3 minutes under TCG, 15 under KASAN.
 	timeout=1200
-	case $s in *-debug) timeout=3600 ;; esac
+	tests=
+	case $s in
+	*-debug)
+		timeout=3600
+		# KASAN slows the stack several times over: aimd_cc.sh's
+		# per-RTT growth and cut figures then measure the debug
+		# checks, not aimd. Everything else runs.
+		tests='$(grep -vx aimd_cc.sh tests.list)'
+		echo "# $rel: aimd_cc.sh not run (rate measurements under KASAN)" ;;
+	esac
 	case $(series_source "$s") in
 	?*)
 		# Kernels built here have kmemleak (vm.config). Leaks from
 		# before the suite are not ours; after it, report.
 		# (one line: vm-run.sh quotes it with printf %q for ash)
-		cmd=(sh -c '../guest/kmemleak.sh start; ./run_tests.sh; rc=$?; ../guest/kmemleak.sh check || rc=1; exit $rc') ;;
+		cmd=(sh -c "../guest/kmemleak.sh start; ./run_tests.sh $tests; rc=\$?; ../guest/kmemleak.sh check || rc=1; exit \$rc") ;;
 	esac
 	TCPKIT_VM_LOG=$log "$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build \
 		--timeout $timeout -- "${cmd[@]}"

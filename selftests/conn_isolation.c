@@ -290,7 +290,10 @@ TEST_F_TIMEOUT(iso, netns_cycles, 250)
 	}
 	TH_LOG("%d netns: tcp sockets %ld -> %ld, module refcnt %ld -> %ld",
 	       CYCLES, alloc0, alloc, ref0, ref);
-	EXPECT_EQ(alloc0, alloc);
+	/* A socket of an earlier test may still have been dying at the
+	 * start (seen under KASAN): a leak is more, not fewer.
+	 */
+	EXPECT_GE(alloc0, alloc);
 	EXPECT_EQ(ref0, ref);
 	pair_works(_metadata, self);
 }
