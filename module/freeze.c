@@ -382,10 +382,8 @@ void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c)
  * tcpkit_freeze_del() - end the freeze of a connection's 4-tuple
  * @net: the netns
  * @c: the connection's header
- *
- * Return: true if the tuple was frozen (lapsed or not).
  */
-bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
+void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
 {
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
 	struct tcpkit_frozen *f;
@@ -397,7 +395,6 @@ bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
 	if (f)
 		tcpkit_frozen_del(tn, f);
 	spin_unlock(&tn->lock);
-	return f;
 }
 
 /* Thaw a freeze that no hold owns. */

@@ -45,7 +45,6 @@
  * @sk: the parked socket; a reference is held
  * @conn: its checkpoint header (the frozen tuple)
  * @lapse: aborts the hold when the freeze's lifetime is over
- * @repair: tp->repair before the park
  * @ack_timer: a delayed ACK was pending
  * @keepalive: SOCK_KEEPOPEN was set
  */
@@ -59,7 +58,6 @@ struct tcpkit_hold {
 	struct sock *sk;
 	struct tcpkit_conn conn;
 	struct delayed_work lapse;
-	u8 repair;
 	bool ack_timer;
 	bool keepalive;
 };
@@ -99,7 +97,7 @@ void tcpkit_hold_park(struct tcpkit_hold *h, struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	h->repair = tp->repair;
+	/* Never in repair mode before: tcpkit_stop_freeze() refuses that. */
 	tp->repair = 1;
 	tp->repair_queue = TCP_NO_QUEUE;
 
@@ -126,7 +124,7 @@ static void tcpkit_hold_unpark(struct tcpkit_hold *h)
 
 	lock_sock(sk);
 	if (sk->sk_state != TCP_CLOSE) {
-		tp->repair = h->repair;
+		tp->repair = 0;
 		tp->repair_queue = TCP_NO_QUEUE;
 		/* What tcp_rearm_rto() and the send path would arm. */
 		if (tp->packets_out)

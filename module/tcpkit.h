@@ -233,7 +233,7 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 		      struct netlink_ext_ack *extack);
 void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c);
 unsigned long tcpkit_freeze_lifetime(void);
-bool tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
+void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
 int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info);
 int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 

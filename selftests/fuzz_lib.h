@@ -152,15 +152,7 @@ static inline int dmesg_splats(void)
 
 static inline long module_refcnt(void)
 {
-	FILE *f = fopen("/sys/module/tcpkit/refcnt", "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return read_long("/sys/module/tcpkit/refcnt");
 }
 
 /*
