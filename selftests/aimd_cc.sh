@@ -174,7 +174,7 @@ for m in tcpkit veth sch_netem sch_ingress cls_u32 act_gact; do
 		exit 4
 	fi
 done
-ktap_plan 18
+ktap_plan 19
 if ! setup; then
 	ktap_diag "cannot set up the topology (veth, netem, u32, gact, ethtool)"
 	exit 1
@@ -226,10 +226,12 @@ ktap_check "aimd(4, 0.875): ssthresh below cwnd, above half" \
 		if (s[2] >= c[2] || 2 * s[2] <= c[2]) bad++; n++ }
 		END { exit !(n >= 3 && !bad) }' $OUT.gentle
 
-# ECN: netem marks CE at random (0.05%) on top of the periodic drops. CWR
-# reductions (ECN) must use beta_ecn, Recovery ones (loss) beta, and the
-# connection's counters must tell them apart. The flow lasts until both
-# kinds were seen from a stable cwnd.
+# ECN: netem marks CE at random (0.05%) on top of the periodic drops. ECN
+# reductions must use beta_ecn, loss ones beta. aimd_flow tells them apart
+# by the connection's counters, sampled with the window: a CWR can become
+# Recovery within a sample, keeping its ECN ssthresh. Every cut sampled in
+# CWR must still be an ECN one. The flow lasts until both kinds were seen
+# from a stable cwnd.
 BETA=500
 BETA_ECN=800
 set_aimd 1 0.5
@@ -243,10 +245,13 @@ tc -n $R qdisc change dev r1 root netem delay 20ms limit 10000
 ktap_check "aimd(1, 0.5, ecn 0.8): every cut exact, ECN ones with 0.8" \
 	cuts_exact ecn
 ktap_check "aimd(1, 0.5, ecn 0.8): stable ECN and loss cuts both seen" \
-	awk '/^cut/ && / stable=1 ok=1 / { n[$7]++ }
-		END { exit !(n["state=2"] >= 1 && n["state=3"] >= 1) }' $OUT.ecn
+	awk '/^cut/ && / stable=1 ok=1 / { n[$8]++ }
+		END { exit !(n["kind=ecn"] >= 1 && n["kind=loss"] >= 1) }' $OUT.ecn
+ktap_check "aimd(1, 0.5, ecn 0.8): every cut in CWR is an ECN one" \
+	awk '/^cut/ && $7 == "state=2" && $8 != "kind=ecn" { bad++ }
+		END { exit bad > 0 }' $OUT.ecn
 ktap_check "aimd(1, 0.5, ecn 0.8): TCP_CC_INFO counts match the cuts" \
-	awk '/^cut/ { if ($7 == "state=2") e++; else l++ }
+	awk '/^cut/ { if ($8 == "kind=ecn") e++; else if ($8 == "kind=loss") l++ }
 		/^ccinfo/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 		END { exit !(v["ecn_cuts"] == e && v["loss_cuts"] == l &&
 			     v["beta_ecn"] == 800) }' $OUT.ecn

@@ -17,11 +17,13 @@
  *
  * For every reduction (entering CWR, Recovery or Loss, or a new ssthresh
  * while there) the sender prints
- *   cut N t_ms=T cwnd=C ssthresh=S expect=E state=X stable=0|1 ok=0|1
- *       grown=0|1
- * with E = max(floor(C * BETA / 1000), 2) (BETA_ECN instead for CWR, an
- * ECN reduction, if set), C the cwnd sampled just before,
- * stable = C held for at least 5 samples and 2 RTTs, ok = (S == E), grown =
+ *   cut N t_ms=T cwnd=C ssthresh=S expect=E state=X kind=K stable=0|1
+ *       ok=0|1 grown=0|1
+ * with K = ecn or loss (from aimd's TCP_CC_INFO counters, which moved
+ * between the two samples; for other algorithms CWR is ecn), E =
+ * max(floor(C * BETA / 1000), 2) (BETA_ECN instead for an ECN reduction,
+ * if set), C the cwnd sampled just before, stable = the kind is known
+ * and C held for at least 5 samples and 2 RTTs, ok = (S == E), grown =
  * the phase before it was a clean growth phase. Other ssthresh changes
  * (undo of a spurious reduction) print "other ...". For each clean
  * congestion avoidance phase that grows by 9 segments or more (the last 3
@@ -59,10 +61,26 @@ struct sample {
 	uint32_t delivered;
 	uint32_t rtt_us;
 	uint32_t unacked;
+	uint32_t loss_cuts;	/* aimd's TCP_CC_INFO counters */
+	uint32_t ecn_cuts;
 	uint8_t state;
 };
 
+/* What a reduction was: its CA state alone cannot say, as CWR (ECN) can
+ * turn into Recovery (loss) between two samples, keeping the ECN ssthresh.
+ */
+enum cut_kind { CUT_LOSS, CUT_ECN, CUT_UNKNOWN };
+
+static const char *const cut_kind_name[] = { "loss", "ecn", "unknown" };
+
+struct aimd_ccinfo {
+	uint32_t alpha;
+	uint16_t beta, beta_ecn;
+	uint32_t loss_cuts, ecn_cuts, flags;
+};
+
 static struct sample *samples;
+static int have_ccinfo;
 static uint32_t beta = 500, beta_ecn;
 static unsigned int want_stable_ecn, want_stable_loss;
 static unsigned int nsamples;
@@ -113,10 +131,25 @@ static int take_sample(int fd, uint64_t t0)
 
 	if (nsamples >= MAX_SAMPLES)
 		return -1;
+	s = &samples[nsamples];
+	/* The counters first: then a cut that the window shows at sample i
+	 * is counted by sample i + 1 at the latest, and never by i - 1.
+	 */
+	if (have_ccinfo) {
+		struct aimd_ccinfo ai;
+
+		len = sizeof(ai);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_CC_INFO, &ai, &len) ||
+		    len != sizeof(ai))
+			return -1;
+		s->loss_cuts = ai.loss_cuts;
+		s->ecn_cuts = ai.ecn_cuts;
+	}
 	memset(&ti, 0, sizeof(ti));
+	len = sizeof(ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		return -1;
-	s = &samples[nsamples++];
+	nsamples++;
 	s->t_us = now_us() - t0;
 	s->cwnd = ti.tcpi_snd_cwnd;
 	s->ssthresh = ti.tcpi_snd_ssthresh;
@@ -125,6 +158,28 @@ static int take_sample(int fd, uint64_t t0)
 	s->unacked = ti.tcpi_unacked;
 	s->state = ti.tcpi_ca_state;
 	return 0;
+}
+
+/*
+ * With aimd, the counters that moved from the sample before @i to the one
+ * after it say which kind of reduction it was (two cuts in those 2 ms
+ * cannot be told apart). Without them (reno), CWR is ECN and the others
+ * are losses.
+ */
+static enum cut_kind cut_kind(unsigned int i)
+{
+	unsigned int j = i + 1 < nsamples ? i + 1 : i;
+	uint32_t dl, de;
+
+	if (!have_ccinfo)
+		return samples[i].state == TCP_CA_CWR ? CUT_ECN : CUT_LOSS;
+	dl = samples[j].loss_cuts - samples[i - 1].loss_cuts;
+	de = samples[j].ecn_cuts - samples[i - 1].ecn_cuts;
+	if (dl == 1 && !de)
+		return CUT_LOSS;
+	if (de == 1 && !dl)
+		return CUT_ECN;
+	return CUT_UNKNOWN;
 }
 
 /* Is cwnd == samples[i].cwnd over the 5 samples and 2 RTTs up to i? */
@@ -229,6 +284,7 @@ static void analyse(int verbose)
 	for (i = 0; i < nsamples; i++) {
 		const struct sample *s = &samples[i];
 		const struct sample *before = &samples[i ? i - 1 : 0];
+		enum cut_kind kind;
 		uint64_t e;
 		int stable, grown;
 
@@ -246,20 +302,20 @@ static void analyse(int verbose)
 		if (!is_cut(i))
 			continue;
 
-		/* CWR is an ECN reduction (no loss), others are losses. */
+		kind = cut_kind(i);
 		e = (uint64_t)before->cwnd *
-		    (s->state == TCP_CA_CWR && beta_ecn ? beta_ecn : beta) / 1000;
+		    (kind == CUT_ECN && beta_ecn ? beta_ecn : beta) / 1000;
 		if (e < 2)
 			e = 2;
-		stable = stable_before(i - 1);
+		stable = kind != CUT_UNKNOWN && stable_before(i - 1);
 		grown = k && growth(k, prev, i, 1);
 		nstable += stable;
 		nok += stable && s->ssthresh == e;
 		printf("cut %u t_ms=%llu cwnd=%u ssthresh=%u expect=%llu "
-		       "state=%u stable=%d ok=%d grown=%d\n",
+		       "state=%u kind=%s stable=%d ok=%d grown=%d\n",
 		       k + 1, (unsigned long long)s->t_us / 1000, before->cwnd,
-		       s->ssthresh, (unsigned long long)e, s->state, stable,
-		       s->ssthresh == e, grown);
+		       s->ssthresh, (unsigned long long)e, s->state,
+		       cut_kind_name[kind], stable, s->ssthresh == e, grown);
 		if (k)
 			growth(k, prev, i, 0);
 		prev = i;
@@ -272,11 +328,7 @@ static void analyse(int verbose)
 /* aimd's counters, to compare with the reductions seen in the samples. */
 static void print_ccinfo(int fd, const char *name)
 {
-	struct {
-		uint32_t alpha;
-		uint16_t beta, beta_ecn;
-		uint32_t loss_cuts, ecn_cuts, flags;
-	} ai;
+	struct aimd_ccinfo ai;
 	socklen_t len = sizeof(ai);
 
 	if (strcmp(name, "aimd"))
@@ -308,6 +360,7 @@ static int do_send(const char *addr, int port, const char *cc,
 	if (fd < 0)
 		return 1;
 	printf("# cc=%s beta=%u beta_ecn=%u\n", name, beta, beta_ecn);
+	have_ccinfo = !strcmp(name, "aimd");
 
 	if (pthread_create(&thr, NULL, writer, &fd)) {
 		fprintf(stderr, "pthread_create failed\n");
@@ -317,17 +370,19 @@ static int do_send(const char *addr, int port, const char *cc,
 	deadline = (uint64_t)seconds * 1000000;
 	while (take_sample(fd, t0) == 0) {
 		struct sample *s = &samples[nsamples - 1];
+		/* One sample late: its kind needs the sample after it. */
+		unsigned int i = nsamples - 2;
 
-		if (is_cut(nsamples - 1)) {
-			if (cuts && growth(cuts, last, nsamples - 1, 1))
+		if (nsamples >= 3 && is_cut(i)) {
+			if (cuts && growth(cuts, last, i, 1))
 				grown++;
-			if (stable_before(nsamples - 2)) {
-				if (s->state == TCP_CA_CWR)
+			if (stable_before(i - 1)) {
+				if (cut_kind(i) == CUT_ECN)
 					secn++;
-				else
+				else if (cut_kind(i) == CUT_LOSS)
 					sloss++;
 			}
-			last = nsamples - 1;
+			last = i;
 			cuts++;
 		}
 		/* A few samples past the last cut show its ssthresh. */
