@@ -17,12 +17,16 @@
  * freeze_ms, default 30 s, at most 1 h, counted from the commit), or with
  * the netns.
  *
- * The hook runs in every netns but looks at nothing while its netns has no
- * freeze. Readers (the hook, FROZEN_GET) use RCU; writers take tn->lock.
+ * The hooks are registered in a netns by its first freeze and unregistered
+ * by the gc work once it has none left, so a host that loads tcpkit only
+ * for aimd pays nothing per packet. Readers (the hooks, FROZEN_GET) use
+ * RCU; writers take tn->lock, and tn->hooks_lock orders registration
+ * against the insertion of the first freeze.
  */
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -95,7 +99,10 @@ struct tcpkit_net {
 	spinlock_t lock;		/* writers of hash and nr */
 	unsigned int nr;
 	struct hlist_head hash[TCPKIT_FROZEN_BUCKETS];
-	struct delayed_work gc;		/* ends lapsed freezes */
+	struct delayed_work gc;		/* ends lapsed freezes, unhooks */
+	struct mutex hooks_lock;	/* hooked; held over a first insert */
+	bool hooked;
+	struct net *net;
 };
 
 static unsigned int tcpkit_net_id __read_mostly;
@@ -288,6 +295,25 @@ static void tcpkit_gc(struct work_struct *work)
 	if (more)
 		mod_delayed_work(system_wq, &tn->gc, next - now);
 	spin_unlock(&tn->lock);
+
+	/* Not under tn->lock: unregistering sleeps. A freeze added meanwhile
+	 * holds hooks_lock until it is in the table, so nr is current here.
+	 */
+	mutex_lock(&tn->hooks_lock);
+	if (tn->hooked && !READ_ONCE(tn->nr)) {
+		nf_unregister_net_hooks(tn->net, tcpkit_nf_ops,
+					ARRAY_SIZE(tcpkit_nf_ops));
+		tn->hooked = false;
+	}
+	mutex_unlock(&tn->hooks_lock);
+}
+
+/* The last freeze has ended: let the gc unhook the netns. */
+static void tcpkit_gc_kick(struct tcpkit_net *tn)
+{
+	lockdep_assert_held(&tn->lock);
+	if (!tn->nr)
+		mod_delayed_work(system_wq, &tn->gc, 0);
 }
 
 /**
@@ -309,6 +335,7 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
 	unsigned long life = tcpkit_freeze_lifetime();
 	struct tcpkit_frozen *f, *old;
+	int err = 0;
 
 	f = tcpkit_fault() ? NULL : kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
@@ -317,29 +344,40 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 	f->expires = jiffies + life;
 	f->held = true;
 
+	mutex_lock(&tn->hooks_lock);
+	if (!tn->hooked) {
+		err = tcpkit_fault() ? -ENOMEM :
+		      nf_register_net_hooks(net, tcpkit_nf_ops,
+					    ARRAY_SIZE(tcpkit_nf_ops));
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot register the freeze hooks");
+			goto out;
+		}
+		tn->hooked = true;
+	}
 	spin_lock(&tn->lock);
 	old = tcpkit_find(tn, &f->key);
 	if (old && old->held) {
-		spin_unlock(&tn->lock);
-		kfree(f);
 		NL_SET_ERR_MSG(extack, "connection is held by another checkpoint with stop");
-		return -EBUSY;
-	}
-	if (!old && tn->nr >= TCPKIT_FROZEN_MAX) {
-		spin_unlock(&tn->lock);
-		kfree(f);
+		err = -EBUSY;
+	} else if (!old && tn->nr >= TCPKIT_FROZEN_MAX) {
 		NL_SET_ERR_MSG(extack, "too many frozen connections in this network namespace");
-		return -ENOSPC;
-	}
-	if (old) {
+		err = -ENOSPC;
+	} else if (old) {
 		WRITE_ONCE(old->held, true);
-		kfree(f);
 	} else {
 		hlist_add_head_rcu(&f->node, tcpkit_bucket(tn, &f->key));
 		WRITE_ONCE(tn->nr, tn->nr + 1);
+		f = NULL;
 	}
+	/* Hooked with nothing to freeze: the gc unhooks. */
+	if (err)
+		tcpkit_gc_kick(tn);
 	spin_unlock(&tn->lock);
-	return 0;
+out:
+	mutex_unlock(&tn->hooks_lock);
+	kfree(f);
+	return err;
 }
 
 /**
@@ -392,8 +430,10 @@ void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
 	tcpkit_conn_key(c, &k);
 	spin_lock(&tn->lock);
 	f = tcpkit_find(tn, &k);
-	if (f)
+	if (f) {
 		tcpkit_frozen_del(tn, f);
+		tcpkit_gc_kick(tn);
+	}
 	spin_unlock(&tn->lock);
 }
 
@@ -419,6 +459,7 @@ static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
 		err = -EBUSY;
 	} else {
 		tcpkit_frozen_del(tn, f);
+		tcpkit_gc_kick(tn);
 	}
 	spin_unlock(&tn->lock);
 	return err;
@@ -555,8 +596,9 @@ static int __net_init tcpkit_net_init(struct net *net)
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
 		INIT_HLIST_HEAD(&tn->hash[i]);
 	INIT_DELAYED_WORK(&tn->gc, tcpkit_gc);
-	return nf_register_net_hooks(net, tcpkit_nf_ops,
-				     ARRAY_SIZE(tcpkit_nf_ops));
+	mutex_init(&tn->hooks_lock);
+	tn->net = net;
+	return 0;
 }
 
 static void __net_exit tcpkit_net_exit(struct net *net)
@@ -566,14 +608,17 @@ static void __net_exit tcpkit_net_exit(struct net *net)
 	struct hlist_node *tmp;
 	int i;
 
-	/* No hook runs after this; then nothing reschedules the gc. */
-	nf_unregister_net_hooks(net, tcpkit_nf_ops, ARRAY_SIZE(tcpkit_nf_ops));
+	/* No socket is left to freeze or thaw: nothing else queues the gc. */
 	cancel_delayed_work_sync(&tn->gc);
+	if (tn->hooked)
+		nf_unregister_net_hooks(net, tcpkit_nf_ops,
+					ARRAY_SIZE(tcpkit_nf_ops));
 	spin_lock(&tn->lock);
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
 		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node)
 			tcpkit_frozen_del(tn, f);
 	spin_unlock(&tn->lock);
+	mutex_destroy(&tn->hooks_lock);
 }
 
 static struct pernet_operations tcpkit_net_ops = {

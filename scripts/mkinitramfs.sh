@@ -21,6 +21,10 @@ root=$(dirname "$out")/root
 WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress
 	cls_u32 cls_matchall act_mirred act_gact tcp_highspeed tcp_scalable tcp_dctcp
 	tcp_bbr tcp_vegas nf_conntrack"
+# Modules of optional features, as MODULE:CONFIG_SYMBOL: shipped whenever
+# the kernel's config has the symbol (a test that needs one skips, naming
+# the symbol, where it does not).
+OPTIONAL_MODULES="nfnetlink_hook:CONFIG_NETFILTER_NETLINK_HOOK"
 
 BINARIES="kmod ip tc ss nstat iperf3 tcpdump ethtool"
 
@@ -31,17 +35,27 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,root,etc,
 mkdir -p "$root/var"
 ln -s ../run "$root/var/run"
 
-copy_with_libs()
+# copy_libs FILE: the shared libraries FILE loads, at their host paths.
+copy_libs()
 {
-	local f=$1 lib
+	local lib
 
-	mkdir -p "$root$(dirname "$f")"
-	cp -L "$f" "$root$f"
-	for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
+}
+
+# copy_with_libs FILE [DEST]: FILE at DEST in the guest (default: the same
+# path), and its libraries.
+copy_with_libs()
+{
+	local to=${2:-$1}
+
+	mkdir -p "$root$(dirname "$to")"
+	cp -L "$1" "$root$to"
+	copy_libs "$1"
 }
 
 # /bin/sh is dash: busybox-static's ash runs its own applets ahead of
@@ -68,18 +82,16 @@ done
 
 # Userspace of this tree: CLI, library, selftests.
 if [ -x "$TOPDIR/cli/tcpkit" ]; then
-	copy_with_libs "$TOPDIR/cli/tcpkit"
-	mv "$root$TOPDIR/cli/tcpkit" "$root/usr/bin/tcpkit"
+	copy_with_libs "$TOPDIR/cli/tcpkit" /usr/bin/tcpkit
 fi
 cp -a "$TOPDIR/build/selftests" "$root/opt/tcpkit/selftests"
 cp -a "$TOPDIR/scripts/guest" "$root/opt/tcpkit/guest"
 [ -d "$TOPDIR/build/bench" ] && cp -a "$TOPDIR/build/bench" "$root/opt/tcpkit/bench"
 for t in "$root"/opt/tcpkit/selftests/*; do
 	[ -f "$t" ] && [ -x "$t" ] && file -b "$t" | grep -q ELF &&
-		copy_with_libs "$t" >/dev/null
+		copy_libs "$t"
 	true
 done
-rm -rf "${root:?}/work" "${root:?}$TOPDIR"
 
 # Kernel modules: the wanted ones and everything they depend on.
 src=$kdir/lib/modules/$rel
@@ -117,6 +129,13 @@ add_module()
 }
 for m in $WANTED_MODULES; do
 	add_module "$m"
+done
+config=$kdir/boot/config-$rel
+[ -f "$config" ] || die "$config missing"
+for m in $OPTIONAL_MODULES; do
+	if grep -Eq "^${m#*:}=[ym]" "$config"; then
+		add_module "${m%%:*}"
+	fi
 done
 cp "$build/tcpkit.ko" "$dst/extra/tcpkit.ko"
 for d in $(modinfo -F depends "$build/tcpkit.ko" | tr ',' ' '); do

@@ -18,10 +18,12 @@
  *    untouched, unfrozen and working once the netlink socket that asked
  *    is closed; or the image is complete (and, with stop, the commit that
  *    follows without faults destroys the original);
+ *  - thaw (of a committed stop's tuple): an error came back and the tuple
+ *    is still frozen, or the thaw went through (its ACK may be lost);
  *  - the module's reference count is back to where it was, and no RST left
  *    the netns.
  * kmemleak (run_tests.sh's caller scans after the suite) finds the leaks.
- * Needs CONFIG_FAULT_INJECTION and CONFIG_FAILSLAB (the 7.2 test kernels);
+ * Needs CONFIG_FAULT_INJECTION and CONFIG_FAILSLAB (the 7.x test kernels);
  * skipped elsewhere.
  */
 #include <sys/mount.h>
@@ -319,6 +321,63 @@ TEST_F_TIMEOUT(faults, checkpoint, 250)
 TEST_F_TIMEOUT(faults, checkpoint_stop, 250)
 {
 	checkpoint_faults(_metadata, self, variant->family, true);
+}
+
+/*
+ * Thaw of a committed stop's tuple: a thaw that met its fault failed and
+ * left the freeze (a second thaw ends it), or went through and only its
+ * ACK was lost (ENOBUFS, nothing frozen any more).
+ */
+TEST_F_TIMEOUT(faults, thaw, 250)
+{
+	struct sockaddr_storage da;
+	struct frozen fr;
+	unsigned int n;
+	socklen_t len;
+
+	for (n = 1; n <= MAX_N; n++) {
+		int err, hit;
+
+		if (self->a < 0)
+			ASSERT_EQ(0, tcp_pair(variant->family, &self->a,
+					      &self->b));
+		len = sizeof(self->sa);
+		ASSERT_EQ(0, getsockname(self->a, (void *)&self->sa, &len));
+		len = sizeof(da);
+		ASSERT_EQ(0, getpeername(self->a, (void *)&da, &len));
+		ASSERT_EQ(0, tk_checkpoint_stop(&self->tk, self->a, &self->im))
+			TH_LOG("N=%u: %s", n, self->tk.msg);
+		img_free(&self->im);
+
+		fail_nth(n);
+		err = tk_thaw(&self->tk, &self->sa, &da);
+		hit = fault_hit();
+		tk_reopen(_metadata, self);
+		ASSERT_EQ(0, tk_frozen(&self->tk, &fr));
+		if (err == -ENOBUFS && !fr.n) {
+			self->tolerated++;
+			self->acks_lost++;
+		} else if (err) {
+			ASSERT_TRUE(hit) TH_LOG("N=%u: %d %s", n, err,
+						self->tk.msg);
+			self->hits++;
+			EXPECT_EQ(1U, fr.n)
+				TH_LOG("N=%u: a failed thaw ended the freeze", n);
+			ASSERT_EQ(0, tk_thaw(&self->tk, &self->sa, &da))
+				TH_LOG("N=%u: %s", n, self->tk.msg);
+		} else {
+			EXPECT_EQ(0U, fr.n) TH_LOG("N=%u: thawed, still frozen", n);
+			self->tolerated += hit;
+		}
+		/* Silently: B's FIN would meet no socket and an RST. */
+		ASSERT_EQ(0, kill_silently(self->b));
+		close(self->a);
+		self->a = self->b = -1;
+		EXPECT_EQ(self->refcnt, read_long(REFCNT)) TH_LOG("N=%u", n);
+		if (!err && !hit)
+			break;
+	}
+	report(_metadata, self, "thaw", n);
 }
 
 TEST_HARNESS_MAIN

@@ -507,6 +507,27 @@ static inline int tk_frozen(struct tk *t, struct frozen *fr)
 }
 
 /*
+ * Wait, for at most @ms, until @n tuples are frozen and (with @n = 1) the
+ * frozen tuple has dropped at least @dropped segments; @fr has the last
+ * answer.
+ */
+static inline int wait_frozen(struct tk *t, struct frozen *fr, unsigned int n,
+			      uint64_t dropped, int ms)
+{
+	int err;
+
+	for (; ms > 0; ms -= 10) {
+		err = tk_frozen(t, fr);
+		if (err)
+			return err;
+		if (fr->n == n && (!n || fr->dropped[0] >= dropped))
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
  * CONN_RESTORE of @im into @fd. A lost ACK (ENOBUFS from the receive) is
  * judged by @fd's state, as libtcpkit does: a failed restore leaves the
  * target closed; t->reply_lost says it happened.
@@ -706,6 +727,23 @@ static inline int wait_ioctl(int fd, unsigned long req, int want, int ms)
 {
 	for (; ms > 0; ms -= 10) {
 		if (sock_ioctl(fd, req) == want)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Wait until @fd's TCP state is @state (TK_CLOSE_WAIT...). */
+static inline int wait_tcp_state(int fd, int state, int ms)
+{
+	struct tcp_info ti;
+	socklen_t len;
+
+	for (; ms > 0; ms -= 10) {
+		len = sizeof(ti);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			return -errno;
+		if (ti.tcpi_state == state)
 			return 0;
 		usleep(10000);
 	}

@@ -340,7 +340,7 @@ TEST_F(conn, close_wait)
 	ASSERT_EQ(4000, stream_write(self->b, 2, &self->b_sent, 4000, false));
 	ASSERT_EQ(0, shutdown(self->b, SHUT_WR));
 	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 4000, TMO));
-	usleep(100000);
+	ASSERT_EQ(0, wait_tcp_state(self->a, TK_CLOSE_WAIT, TMO));
 	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false,
 				   &self->im)) TH_LOG("%s", self->tk.msg);
 	EXPECT_EQ(TK_CLOSE_WAIT, img_u32(&self->im, TCPKIT_A_CONN_STATE));
