@@ -2,11 +2,11 @@
 #
 # make                 module for KDIR (default: the running kernel), library,
 #                      CLI and selftests
-# make KVER=6.1        the same, module for the newest 6.1 (or 6.12, 7.2)
+# make KVER=6.1        the same, module for the newest 6.1 (or 6.12, 7)
 # make deps            install the Debian packages everything below needs
 # make check           static checks, then the selftests in QEMU on every
 #                      supported kernel; ends with "N passed, N failed"
-# make check-debug     the same on the 7.2 debug kernel (KASAN, lockdep,
+# make check-debug     the same on the 7.x debug kernel (KASAN, lockdep,
 #                      kmemleak, panic_on_warn), built from source once
 # make style           W=1, sparse (C=2) and checkpatch --strict only
 # make demo            the README's demo in a VM
@@ -32,7 +32,7 @@ module:
 else
 module:
 	@if [ ! -d "$(KDIR)" ]; then \
-		echo "tcpkit: no kernel headers in $(KDIR); use 'make KVER=6.1' (or 6.12, 7.2) to build for a test kernel, or KDIR=/path/to/build"; \
+		echo "tcpkit: no kernel headers in $(KDIR); use 'make KVER=6.1' (or 6.12, 7) to build for a test kernel, or KDIR=/path/to/build"; \
 		exit 1; \
 	fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -56,7 +56,7 @@ check:
 	@scripts/check.sh
 
 check-debug:
-	@TCPKIT_SERIES=7.2-debug scripts/check.sh
+	@TCPKIT_SERIES=7-debug scripts/check.sh
 
 style:
 	@scripts/style.sh
@@ -65,7 +65,7 @@ demo:
 	@scripts/demo.sh
 
 vm-shell:
-	@test -n "$(KVER)" || { echo "usage: make vm-shell KVER=6.1|6.12|7.2"; exit 1; }
+	@test -n "$(KVER)" || { echo "usage: make vm-shell KVER=6.1|6.12|7"; exit 1; }
 	@scripts/deps.sh
 	@scripts/vm-run.sh --kver $(KVER) --shell
 

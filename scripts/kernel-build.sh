@@ -44,12 +44,13 @@ apt_opts()
 	     -o Dir::Etc::PreferencesParts=/dev/null \
 	     -o Dir::State::Lists="$SID/lists" \
 	     -o Dir::Cache="$SID/cache" \
+	     -o Dir::State::status=/dev/null \
 	     -o APT::Sandbox::User=root \
 	     -o Debug::NoLocking=1 -q
 }
 
 # Unstable's package list, refreshed once a day; a stale list is used when
-# the refresh fails (offline), a missing one is fatal.
+# the refresh fails (offline). Fails when there is none.
 update_lists()
 {
 	mkdir -p "$SID/lists/partial" "$SID/cache/archives/partial"
@@ -69,21 +70,28 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
 	fi
 	log "apt-get update (Debian unstable, lists in $SID/lists)"
 	# shellcheck disable=SC2046
-	if apt-get $(apt_opts) update >&2; then
+	if apt-get $(apt_opts) --error-on=any update >&2; then
 		touch "$SID/updated"
 	else
 		[ -n "$(find "$SID/lists" -maxdepth 1 -name '*_Packages*')" ] ||
-			die "cannot fetch Debian unstable's package list"
+			return 1
 		log "warning: refresh failed, using the old package list"
 	fi
 }
 
-# resolve SERIES: "PACKAGE VERSION" of the newest linux-source-SERIES.
+# resolve SERIES: "PACKAGE VERSION" of the newest linux-source-SERIES. When
+# unstable cannot be read or no longer has it, the last answer (whose build
+# is in the cache) stands, with a note.
 resolve()
 {
 	local series=$1 pkg ver newest memo=$SID/resolved.$1
 
-	update_lists
+	if ! update_lists; then
+		[ -s "$memo" ] || die "cannot fetch Debian unstable's package list"
+		log "note: Debian unstable unreachable, using the cached $(cat "$memo")"
+		cat "$memo"
+		return
+	fi
 	# Reading the list takes seconds: remember the answer until it changes.
 	if [ -n "$(find "$memo" -newer "$SID/lists" -newer "$SID/sid.sources" 2>/dev/null)" ]; then
 		cat "$memo"
@@ -91,16 +99,22 @@ resolve()
 	fi
 	# shellcheck disable=SC2046
 	newest=$(apt-cache $(apt_opts) pkgnames linux-source- |
-		 grep -E '^linux-source-[0-9]+\.[0-9]+$' |
+		 { grep -E '^linux-source-[0-9]+\.[0-9]+$' || true; } |
 		 sed 's/^linux-source-//' | sort -V | tail -n1)
 	case $series in
 	*.*) pkg=linux-source-$series ;;
-	*) pkg=linux-source-$(echo "$newest" | grep -E "^$series\." || true) ;;
+	*) pkg=linux-source-$(echo "$newest" | grep -E "^$series\." || echo "$series.x") ;;
 	esac
 	# shellcheck disable=SC2046
-	ver=$(apt-cache $(apt_opts) show --no-all-versions "$pkg" 2>/dev/null |
+	ver=$( (apt-cache $(apt_opts) show --no-all-versions "$pkg" 2>/dev/null || true) |
 	      sed -n 's/^Version: //p' | head -n1)
-	[ -n "$ver" ] || die "$pkg is not in Debian unstable (its newest source is linux-source-$newest): update the series in scripts/lib.sh"
+	if [ -z "$ver" ]; then
+		[ -s "$memo" ] ||
+			die "$pkg is not in Debian unstable (its newest source is linux-source-$newest): update the series in scripts/lib.sh"
+		log "note: $pkg is not in Debian unstable any more, using the cached $(cat "$memo")"
+		cat "$memo"
+		return
+	fi
 	echo "$pkg $ver" | tee "$memo"
 }
 
@@ -135,16 +149,44 @@ release_of()
 	echo "$up$(localversion "$2")"
 }
 
+# entry_of PACKAGE VERSION VARIANT: the cache directory of that build. Its
+# hash covers the fragments, the compiler and LAYOUT.
+entry_of()
+{
+	local hash
+
+	# shellcheck disable=SC2046
+	hash=$( { echo "layout $LAYOUT $1 $2 $3"; gcc --version | head -n1
+		  cat $(fragments "$3"); } | sha256sum | cut -c1-12)
+	echo "$KERNELS/${1}_$2-$3-$hash"
+}
+
 # entry SERIES VARIANT: "PACKAGE VERSION DIR" of the cache entry.
 entry()
 {
-	local pkg ver hash
+	local pkg ver
 
 	read -r pkg ver < <(resolve "$1")
-	# shellcheck disable=SC2046
-	hash=$( { echo "layout $LAYOUT $pkg $ver $2"; gcc --version | head -n1
-		  cat $(fragments "$2"); } | sha256sum | cut -c1-12)
-	echo "$pkg $ver $KERNELS/${pkg}_$ver-$2-$hash"
+	echo "$pkg $ver $(entry_of "$pkg" "$ver" "$2")"
+}
+
+# cached SERIES VARIANT: the newest finished build of SERIES from these
+# fragments, if any ("PACKAGE VERSION DIR").
+cached()
+{
+	local d pkg ver variant
+
+	for d in "$KERNELS/linux-source-$1"*"-$2-"*/.done; do
+		[ -f "$d" ] || continue
+		d=$(dirname "$d")
+		read -r pkg ver variant < "$d/source" || continue
+		case $pkg in
+		"linux-source-$1" | "linux-source-$1."*) ;;
+		*) continue ;;
+		esac
+		[ "$(entry_of "$pkg" "$ver" "$variant")" = "$d" ] || continue
+		echo "$ver $pkg $d"
+	done | sort -V | tail -n1 | { read -r ver pkg d && echo "$pkg $ver $d"; }
 }
 
 # check_config CONFIG FRAGMENT...: every fragment line (the last one wins
@@ -210,8 +252,13 @@ build()
 		log "downloading $pkg $ver"
 		rm -f "$SID/debs/${pkg}_"*.deb
 		# shellcheck disable=SC2046
-		(cd "$SID/debs" && apt-get $(apt_opts) download "$pkg=$ver" >&2) ||
-			die "apt-get download $pkg=$ver failed"
+		if ! (cd "$SID/debs" && apt-get $(apt_opts) download "$pkg=$ver" >&2); then
+			read -r _ t dir < <(cached "$series" "$variant") ||
+				die "apt-get download $pkg=$ver failed"
+			log "note: cannot download $pkg $ver, using the cached build of $t"
+			echo "$dir"
+			return
+		fi
 		deb=$(find "$SID/debs" -name "${pkg}_*.deb" | head -n1)
 	fi
 
@@ -277,10 +324,13 @@ build()
 	mv "$stage" "$dir"
 	touch "$dir/.done"
 	trap - EXIT
-	# Older entries of this package and variant are dead weight.
+	# Older versions of this package and variant are dead weight; the
+	# same version built from other fragments (another branch's) is not.
 	for old in "$KERNELS/${pkg}_"*"-$variant-"*; do
-		[ "$old" = "$dir" ] || [ "$old" = "$dir.lock" ] || [ "$old" = "$dir.log" ] ||
-			rm -rf "$old"
+		case $old in
+		"$KERNELS/${pkg}_$ver-$variant-"*) ;;
+		*) rm -rf "$old" ;;
+		esac
 	done
 	t=$(date +%s); log "$rel ready in $((t - t0)) s: $dir"
 	echo "$dir"

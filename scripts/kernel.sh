@@ -9,7 +9,7 @@
 # kernel.sh cmdline SERIES   print the kernel command line the series needs
 #                            beyond the console (the debug kernel's checks)
 #
-# Series built from source (series_source in lib.sh, e.g. 7.2, 7.2-debug)
+# Series built from source (series_source in lib.sh: 7, 7-debug, or a pinned 7.N)
 # go through kernel-build.sh: fetch builds once and caches, kdir is the
 # cached build tree (so it builds too when needed).
 set -euo pipefail

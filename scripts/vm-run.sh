@@ -7,8 +7,11 @@
 # Boot the newest Debian kernel of SERIES in QEMU with this tree's module,
 # CLI and selftests (see mkinitramfs.sh), run CMD with sh in
 # /opt/tcpkit/selftests, and exit with its status. The serial log is kept in
-# build/SERIES/vm.log (or TCPKIT_VM_LOG). Exit status 124 means the
-# wall-clock limit hit, 125 that the guest died without reporting a status.
+# build/SERIES/vm.log (or TCPKIT_VM_LOG), the kernel log as the guest wrote
+# it, live, beside it in kmsg.log (or TCPKIT_VM_LOG's name with .kmsg
+# before .log): that one survives a guest that hangs. Exit status 124
+# means the wall-clock limit hit, 125 that the guest died without
+# reporting a status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,12 +59,13 @@ fi
 cat "$run/initramfs.cpio" "$run/cmd.cpio" > "$run/initrd"
 
 accel=$("$TOPDIR/scripts/accel.sh")
+log=${TCPKIT_VM_LOG:-$run/vm.log}
+kmsg=${log%.log}.kmsg.log
 qemu=(qemu-system-x86_64 $accel -smp 2 -m 2048 -nodefaults -no-reboot
-      -display none -serial stdio -monitor none
+      -display none -serial stdio -serial "file:$kmsg" -monitor none
       -kernel "$kdir/boot/vmlinuz-$rel" -initrd "$run/initrd"
       -append "console=ttyS0 panic=-1 loglevel=4 net.ifnames=0 $append")
 
-log=${TCPKIT_VM_LOG:-$run/vm.log}
 if [ $shell = 1 ]; then
 	"${qemu[@]}"
 	exit 0
@@ -71,7 +75,10 @@ set +e
 timeout -k 5 "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
-[ -n "${TCPKIT_VM_LOG:-}" ] || cp "$log" "$out/vm.log"
+if [ -z "${TCPKIT_VM_LOG:-}" ]; then
+	cp "$log" "$out/vm.log"
+	cp "$kmsg" "$out/kmsg.log"
+fi
 if [ "$qrc" = 124 ]; then
 	echo "tcpkit: VM ($rel) hit the ${timeout}s wall-clock limit" >&2
 	exit 124

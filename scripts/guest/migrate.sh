@@ -164,6 +164,28 @@ wait_listen()
 	done
 }
 
+# settle TENTHS CMD...: until CMD's output has stayed the same for 0.1 s
+# (two looks 0.05 s apart, then one more), for at most TENTHS/10 s
+settle()
+{
+	local limit=$(($1 * 20)) i=0 same=0 last= now
+
+	shift
+	last=$("$@")
+	while [ $same -lt 2 ]; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && return 1
+		sleep 0.05
+		now=$("$@")
+		if [ "$now" = "$last" ]; then
+			same=$((same + 1))
+		else
+			same=0
+		fi
+		last=$now
+	done
+}
+
 # field FILE KEY: the value of KEY=value in FILE
 field()
 {
@@ -194,9 +216,9 @@ count()
 
 	eval "pid=\$cap_$1"
 	eval "cap_$1="
-	# --immediate-mode hands every packet over at once; still give the
-	# last ones a moment before the capture stops
-	sleep 0.3
+	# --immediate-mode and -U write every packet at once: stop when the
+	# file has stopped growing
+	settle 20 wc -c "$tmp/$1.pcap"
 	kill -INT "$pid" 2> /dev/null
 	wait "$pid" 2> /dev/null
 	# an unreadable capture must fail the checks, not count as 0
@@ -297,8 +319,9 @@ kill -9 $spid
 wait $spid 2> /dev/null
 say "A: paused original server killed (its socket sends nothing)"
 
-# 4. clean A up once nothing of the peer can be on its way there
-sleep 0.3
+# 4. clean A up once nothing of the peer is on its way there: the freeze
+# has stopped dropping the peer's segments
+settle 20 sh -c "\"$TCPKIT\" -n $A -j conn frozen | tr ',' '\n' | grep dropped"
 "$TCPKIT" -n "$A" conn thaw src $TOPO_SVC:$PORT dst $TOPO_PEER_ADDR:$rport \
 	> "$tmp/thaw" 2>&1
 thaw=$?
