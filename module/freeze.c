@@ -470,19 +470,16 @@ static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
  * @skb: the request
  * @info: TCPKIT_A_CONN_SOCK holds the 4-tuple
  *
- * Return: 0, or -ENOENT (with extack) when the tuple is not frozen here.
+ * Return: 0, or -ENOENT (with extack) when the tuple is not frozen here,
+ * -EBUSY when a hold owns it, or the errors of tcpkit_sock_tuple().
  */
 int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int need[] = {
-		TCPKIT_A_SOCK_FAMILY, TCPKIT_A_SOCK_SADDR, TCPKIT_A_SOCK_DADDR,
-		TCPKIT_A_SOCK_SPORT, TCPKIT_A_SOCK_DPORT,
-	};
 	struct nlattr *nest = info->attrs[TCPKIT_A_CONN_SOCK];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[TCPKIT_A_SOCK_MAX + 1];
-	struct tcpkit_conn c = {};
-	int i, err;
+	struct tcpkit_conn c;
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_SOCK)) {
 		NL_SET_ERR_MSG(extack, "missing sock: the 4-tuple to thaw");
@@ -497,26 +494,9 @@ int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 				    "thaw takes a 4-tuple, not an fd");
 		return -EINVAL;
 	}
-	for (i = 0; i < ARRAY_SIZE(need); i++) {
-		if (NL_REQ_ATTR_CHECK(extack, nest, tb, need[i])) {
-			NL_SET_ERR_MSG(extack,
-				       "thaw needs family, saddr, daddr, sport and dport");
-			return -EINVAL;
-		}
-	}
-	c.family = nla_get_u16(tb[TCPKIT_A_SOCK_FAMILY]);
-	c.addr_len = c.family == AF_INET ? 4 : 16;
-	if ((c.family != AF_INET && c.family != AF_INET6) ||
-	    nla_len(tb[TCPKIT_A_SOCK_SADDR]) != c.addr_len ||
-	    nla_len(tb[TCPKIT_A_SOCK_DADDR]) != c.addr_len) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "family must be AF_INET (4-byte addresses) or AF_INET6 (16)");
-		return -EINVAL;
-	}
-	nla_memcpy(c.saddr, tb[TCPKIT_A_SOCK_SADDR], c.addr_len);
-	nla_memcpy(c.daddr, tb[TCPKIT_A_SOCK_DADDR], c.addr_len);
-	c.sport = nla_get_u16(tb[TCPKIT_A_SOCK_SPORT]);
-	c.dport = nla_get_u16(tb[TCPKIT_A_SOCK_DPORT]);
+	err = tcpkit_sock_tuple(nest, tb, &c, extack);
+	if (err)
+		return err;
 
 	return tcpkit_thaw(genl_info_net(info), &c, nest, extack);
 }

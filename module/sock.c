@@ -76,11 +76,6 @@ static int tcpkit_sk_by_fd(const struct sk_buff *skb, struct net *net,
 	return 0;
 }
 
-static bool tcpkit_addr_v4mapped(const struct nlattr *a)
-{
-	return ipv6_addr_v4mapped((const struct in6_addr *)nla_data(a));
-}
-
 static struct sock *tcpkit_lookup4(struct net *net, __be32 laddr,
 				   __be16 lport, __be32 raddr, __be16 rport,
 				   int dif)
@@ -113,10 +108,18 @@ static struct sock *tcpkit_lookup6(struct net *net,
 #endif
 }
 
-static int tcpkit_sk_by_tuple(const struct sk_buff *skb, struct net *net,
-			      const struct nlattr *nest, struct nlattr **tb,
-			      struct tcpkit_sk *ts,
-			      struct netlink_ext_ack *extack)
+/**
+ * tcpkit_sock_tuple() - the 4-tuple a sock nest names
+ * @nest: the TCPKIT_A_*_SOCK nest, for the error messages
+ * @tb: its attributes, parsed with tcpkit_sock_policy
+ * @c: filled with the family, the addresses and the ports (host order)
+ * @extack: error reporting
+ *
+ * Return: 0, -EINVAL for a missing attribute or an address of the wrong
+ * length, -EAFNOSUPPORT for a family other than AF_INET and AF_INET6.
+ */
+int tcpkit_sock_tuple(const struct nlattr *nest, struct nlattr **tb,
+		      struct tcpkit_conn *c, struct netlink_ext_ack *extack)
 {
 	static const int need[] = {
 		TCPKIT_A_SOCK_FAMILY, TCPKIT_A_SOCK_SADDR, TCPKIT_A_SOCK_DADDR,
@@ -124,54 +127,78 @@ static int tcpkit_sk_by_tuple(const struct sk_buff *skb, struct net *net,
 	};
 	struct nlattr *saddr = tb[TCPKIT_A_SOCK_SADDR];
 	struct nlattr *daddr = tb[TCPKIT_A_SOCK_DADDR];
-	__be16 sport, dport;
-	struct sock *sk;
 	u16 family;
-	int i, dif;
-	int err;
+	int i;
 
 	for (i = 0; i < ARRAY_SIZE(need); i++)
 		if (NL_REQ_ATTR_CHECK(extack, nest, tb, need[i])) {
 			NL_SET_ERR_MSG(extack,
-				       "name the socket by fd or by family, saddr, daddr, sport and dport");
+				       "a 4-tuple needs family, saddr, daddr, sport and dport");
 			return -EINVAL;
 		}
-
 	family = nla_get_u16(tb[TCPKIT_A_SOCK_FAMILY]);
-	sport = htons(nla_get_u16(tb[TCPKIT_A_SOCK_SPORT]));
-	dport = htons(nla_get_u16(tb[TCPKIT_A_SOCK_DPORT]));
-	dif = tb[TCPKIT_A_SOCK_IFINDEX] ?
-	      nla_get_u32(tb[TCPKIT_A_SOCK_IFINDEX]) : 0;
-
-	if (family == AF_INET) {
-		if (nla_len(saddr) != 4 || nla_len(daddr) != 4) {
-			NL_SET_ERR_MSG_ATTR(extack, nla_len(saddr) != 4 ? saddr : daddr,
-					    "AF_INET addresses are 4 bytes");
-			return -EINVAL;
-		}
-		sk = tcpkit_lookup4(net, nla_get_in_addr(saddr), sport,
-				    nla_get_in_addr(daddr), dport, dif);
-	} else if (family == AF_INET6) {
-		if (nla_len(saddr) != 16 || nla_len(daddr) != 16) {
-			NL_SET_ERR_MSG_ATTR(extack, nla_len(saddr) != 16 ? saddr : daddr,
-					    "AF_INET6 addresses are 16 bytes");
-			return -EINVAL;
-		}
-		/* A dual-stack socket talking IPv4 hashes as IPv4. */
-		if (tcpkit_addr_v4mapped(saddr) && tcpkit_addr_v4mapped(daddr))
-			sk = tcpkit_lookup4(net,
-					    ((const __be32 *)nla_data(saddr))[3],
-					    sport,
-					    ((const __be32 *)nla_data(daddr))[3],
-					    dport, dif);
-		else
-			sk = tcpkit_lookup6(net, nla_data(saddr), sport,
-					    nla_data(daddr), dport, dif);
-	} else {
+	if (family != AF_INET && family != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[TCPKIT_A_SOCK_FAMILY],
 				    "family must be AF_INET or AF_INET6");
 		return -EAFNOSUPPORT;
 	}
+	memset(c, 0, sizeof(*c));
+	c->family = family;
+	c->addr_len = family == AF_INET ? 4 : 16;
+	if (nla_len(saddr) != c->addr_len || nla_len(daddr) != c->addr_len) {
+		const struct nlattr *bad;
+
+		bad = nla_len(saddr) != c->addr_len ? saddr : daddr;
+		if (family == AF_INET)
+			NL_SET_ERR_MSG_ATTR(extack, bad, "AF_INET addresses are 4 bytes");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, bad, "AF_INET6 addresses are 16 bytes");
+		return -EINVAL;
+	}
+	nla_memcpy(c->saddr, saddr, c->addr_len);
+	nla_memcpy(c->daddr, daddr, c->addr_len);
+	c->sport = nla_get_u16(tb[TCPKIT_A_SOCK_SPORT]);
+	c->dport = nla_get_u16(tb[TCPKIT_A_SOCK_DPORT]);
+	return 0;
+}
+
+static int tcpkit_sk_by_tuple(const struct sk_buff *skb, struct net *net,
+			      const struct nlattr *nest, struct nlattr **tb,
+			      struct tcpkit_sk *ts,
+			      struct netlink_ext_ack *extack)
+{
+	struct in6_addr saddr = {}, daddr = {};
+	struct tcpkit_conn c;
+	__be16 sport, dport;
+	struct sock *sk;
+	int dif;
+	int err;
+
+	err = tcpkit_sock_tuple(nest, tb, &c, extack);
+	if (err)
+		return err;
+	sport = htons(c.sport);
+	dport = htons(c.dport);
+	dif = tb[TCPKIT_A_SOCK_IFINDEX] ?
+	      nla_get_u32(tb[TCPKIT_A_SOCK_IFINDEX]) : 0;
+
+	/* IPv4 as a v4-mapped IPv6 address: a dual-stack socket talking
+	 * IPv4 hashes as IPv4.
+	 */
+	if (c.family == AF_INET) {
+		ipv6_addr_set_v4mapped(0, &saddr);
+		ipv6_addr_set_v4mapped(0, &daddr);
+		memcpy(&saddr.s6_addr32[3], c.saddr, 4);
+		memcpy(&daddr.s6_addr32[3], c.daddr, 4);
+	} else {
+		memcpy(&saddr, c.saddr, 16);
+		memcpy(&daddr, c.daddr, 16);
+	}
+	if (ipv6_addr_v4mapped(&saddr) && ipv6_addr_v4mapped(&daddr))
+		sk = tcpkit_lookup4(net, saddr.s6_addr32[3], sport,
+				    daddr.s6_addr32[3], dport, dif);
+	else
+		sk = tcpkit_lookup6(net, &saddr, sport, &daddr, dport, dif);
 
 	if (!sk) {
 		NL_SET_ERR_MSG_ATTR(extack, nest,

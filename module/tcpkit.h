@@ -93,6 +93,10 @@ struct tcpkit_sk {
 	struct socket *sock;
 };
 
+struct tcpkit_conn;
+
+int tcpkit_sock_tuple(const struct nlattr *nest, struct nlattr **tb,
+		      struct tcpkit_conn *c, struct netlink_ext_ack *extack);
 int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
 		     const struct nlattr *nest, struct tcpkit_sk *ts,
 		     struct netlink_ext_ack *extack);
