@@ -22,10 +22,11 @@ static bool line_used;		/* text: something on the current line */
 static bool line_indent;	/* text: the next token starts a tab line */
 static bool printed;
 
+/* As in ip(8): -p indents JSON and does nothing to text. */
 void print_init(bool json, bool pretty)
 {
 	pr_json = json;
-	pr_pretty = pretty;
+	pr_pretty = json && pretty;
 }
 
 bool print_is_json(void)
@@ -33,12 +34,63 @@ bool print_is_json(void)
 	return pr_json;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A C1 control (U+0080..U+009F): terminals act on these too. */
+static bool utf8_c1(const unsigned char *p, size_t n)
+{
+	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+}
+
+/*
+ * Any bytes out as a valid JSON string: controls escaped, a byte that is
+ * not part of well-formed UTF-8 as U+FFFD.
+ */
 static void json_string(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
 	putchar('"');
-	for (; *p; p++) {
+	while (*p) {
+		n = utf8_len(p);
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			p++;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", stdout);
@@ -55,11 +107,35 @@ static void json_string(const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				printf("\\u%04x", *p);
+			else if (utf8_c1(p, n))
+				printf("\\u%04x", p[1]);
 			else
-				putchar(*p);
+				fwrite(p, 1, n, stdout);
 		}
+		p += n;
 	}
 	putchar('"');
+}
+
+/*
+ * Text: strings from an image may hold anything; a control character or a
+ * byte outside well-formed UTF-8 goes out as \xHH, never raw to a terminal.
+ */
+static void text_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		n = utf8_len(p);
+		if (!n || *p < 0x20 || *p == 0x7f || utf8_c1(p, n)) {
+			printf("\\x%02x", *p);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, stdout);
+		p += n;
+	}
 }
 
 static void json_indent(int n)
@@ -183,7 +259,7 @@ void print_str(const char *key, const char *s)
 		json_string(s);
 	} else {
 		text_key(key);
-		fputs(s, stdout);
+		text_string(s);
 	}
 }
 

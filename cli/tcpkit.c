@@ -3,6 +3,7 @@
  * tcpkit: command line front end of libtcpkit.
  *
  *   tcpkit [OPTIONS] OBJECT { COMMAND | help }
+ *   tcpkit OBJECT COMMAND help
  *
  * Keywords are matched exactly. Exit status: 0 ok, 1 usage error,
  * 2 kernel or system error.
@@ -19,6 +20,7 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: tcpkit [OPTIONS] OBJECT { COMMAND | help }\n"
+	      "       tcpkit OBJECT COMMAND help\n"
 	      "       tcpkit help\n"
 	      "OBJECT := { conn | image | aimd }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -V[ersion] | -h[elp] }\n"
@@ -95,7 +97,6 @@ int main(int argc, char **argv)
 		} else if (is_opt(*argv, "-j", "--json")) {
 			json = true;
 		} else if (is_opt(*argv, "-p", "--pretty")) {
-			json = true;
 			pretty = true;
 		} else if (is_opt(*argv, "-n", "--netns")) {
 			if (argc < 2)

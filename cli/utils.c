@@ -366,9 +366,16 @@ int run_cmd(const char *obj, const struct cli_cmd *cmds, size_t n,
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < n; i++)
-		if (!strcmp(*argv, cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < n; i++) {
+		if (strcmp(*argv, cmds[i].name))
+			continue;
+		/* OBJECT COMMAND help */
+		if (argc == 2 && !strcmp(argv[1], "help")) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	if (!strcmp(*argv, "help")) {
 		usage(stdout);
 		return EXIT_OK;
@@ -418,7 +425,16 @@ int read_image_arg(const char *file, const char *cmd,
 		*imgp = tcpkit_image_read_fd(STDIN_FILENO);
 	else
 		*imgp = tcpkit_image_read_file(file);
-	if (!*imgp)
-		return lib_error();
+	if (!*imgp) {
+		const char *msg = tcpkit_strerror();
+		const char *name = strcmp(file, "-") ? file : "standard input";
+
+		if (!*msg)
+			msg = strerror(errno);
+		/* Every message names the image (the library's may already). */
+		if (strstr(msg, name))
+			return sys_error("%s", msg);
+		return sys_error("%s: %s", name, msg);
+	}
 	return 0;
 }

@@ -49,11 +49,11 @@ expect_usage()
 	fi
 }
 
-ktap_plan 59
+ktap_plan 65
 
 if [ -z "$TCPKIT" ]; then
 	ktap_diag "no tcpkit binary found"
-	while [ "$KTAP_N" -lt 59 ]; do
+	while [ "$KTAP_N" -lt 65 ]; do
 		ktap_fail "tcpkit_binary" "not found"
 	done
 	ktap_exit
@@ -71,6 +71,8 @@ expect "version" 0 "^tcpkit [0-9]" -V
 expect "conn_help" 0 "tcpkit conn checkpoint" conn help
 expect "image_help" 0 "tcpkit image show" image help
 expect "aimd_help" 0 "tcpkit aimd set" aimd help
+expect "command_help" 0 "tcpkit conn checkpoint" conn checkpoint help
+expect "command_help_image" 0 "tcpkit image show" image show help
 expect_usage "unknown_option" "unknown option" -x conn frozen
 expect_usage "netns_needs_name" "needs a network namespace" -n
 expect_usage "unknown_object" "unknown object \"bogus\"" bogus
@@ -148,7 +150,7 @@ if [ -x "$IMAGE_FORMAT" ] &&
 	else
 		ktap_fail "image_show_json" "exit $rc: $(head -c 300 "$tmp/j")"
 	fi
-	"$TCPKIT" -p image show file - < "$tmp/good.img" > "$tmp/p" 2>&1
+	"$TCPKIT" -j -p image show file - < "$tmp/good.img" > "$tmp/p" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && grep -q '^    "conn": {$' "$tmp/p" &&
 	   grep -q '^        "mss": 1448,$' "$tmp/p" &&
@@ -157,14 +159,37 @@ if [ -x "$IMAGE_FORMAT" ] &&
 	else
 		ktap_fail "image_show_pretty_stdin" "exit $rc"
 	fi
-	expect "image_bad_crc" 2 "CRC32C mismatch" image show file "$tmp/badcrc.img"
+	# as in ip(8), -p alone changes nothing in text output
+	expect "pretty_alone_is_text" 0 "^image version 1 " -p image show file "$tmp/good.img"
+	expect "image_bad_crc" 2 "badcrc.img: .*CRC32C mismatch" image show file "$tmp/badcrc.img"
 	expect "image_unknown_attr" 2 "unknown attribute 200" image show file "$tmp/unknown.img"
 	expect "image_zero_chunk" 2 "zero-length" image show file "$tmp/zero.img"
 	printf 'not an image at all, but long enough for a header\n' > "$tmp/junk"
 	expect "image_bad_magic" 2 "bad magic" image show file "$tmp/junk"
+	expect "image_error_stdin" 2 "standard input: .*bad magic" image show file - < "$tmp/junk"
+	# an image's strings never reach a terminal as control characters
+	"$IMAGE_FORMAT" --sample hostile "$tmp/hostile.img"
+	"$TCPKIT" image show file "$tmp/hostile.img" > "$tmp/t" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && ! tr -d '\n\t' < "$tmp/t" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+	   grep -q 'host \\x1b\]0;pwned\\x07\\xff\\xc2\\x9b2Jend' "$tmp/t"; then
+		ktap_ok "text_escapes_controls"
+	else
+		ktap_fail "text_escapes_controls" "exit $rc: $(od -c "$tmp/t" | head -5)"
+	fi
+	"$TCPKIT" -j image show file "$tmp/hostile.img" > "$tmp/j" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && ! tr -d '\n' < "$tmp/j" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+	   grep -q '"host":"\\u001b\]0;pwned\\u0007\\ufffd\\u009b2Jend"' "$tmp/j"; then
+		ktap_ok "json_escapes_any_byte"
+	else
+		ktap_fail "json_escapes_any_byte" "exit $rc: $(od -c "$tmp/j" | head -5)"
+	fi
 else
 	for t in image_show_text image_show_json image_show_pretty_stdin \
-		 image_bad_crc image_unknown_attr image_zero_chunk image_bad_magic; do
+		 pretty_alone_is_text image_bad_crc image_unknown_attr \
+		 image_zero_chunk image_bad_magic image_error_stdin \
+		 text_escapes_controls json_escapes_any_byte; do
 		ktap_skip "$t" "image_format not built"
 	done
 fi

@@ -7,7 +7,8 @@
  *
  *   image_format                   run the tests
  *   image_format --sample KIND OUT write a sample file for the CLI tests:
- *                                  good, badcrc, unknown, zerochunk, usec
+ *                                  good, badcrc, unknown, zerochunk, usec,
+ *                                  hostile (terminal controls in the host)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,11 @@ enum mutation {
 	M_RCV_DATA_HDRONLY,	/* (used with from_payload as a plain image) */
 	M_HOLD,			/* a hold id: never part of an image */
 	M_HOLD_OPT,		/* the same, marked optional */
+	M_HOSTILE_HOST,		/* host name with terminal controls, bad UTF-8 */
 };
+
+/* An OSC title sequence, BEL, a lone byte, a C1 CSI, then plain text. */
+static const char hostile_host[] = "\x1b]0;pwned\x07\xff\xc2\x9b" "2Jend";
 
 static struct pb build(enum mutation m)
 {
@@ -179,8 +184,12 @@ static struct pb build(enum mutation m)
 		uint64_t now = 1700000000;
 
 		put(&b, TCPKIT_IMG_A_CREATED | TCPKIT_IMG_ATTR_OPTIONAL, &now, 8);
-		put(&b, TCPKIT_IMG_A_HOST | TCPKIT_IMG_ATTR_OPTIONAL,
-		    "testhost", 9);
+		if (m == M_HOSTILE_HOST)
+			put(&b, TCPKIT_IMG_A_HOST | TCPKIT_IMG_ATTR_OPTIONAL,
+			    hostile_host, sizeof(hostile_host));
+		else
+			put(&b, TCPKIT_IMG_A_HOST | TCPKIT_IMG_ATTR_OPTIONAL,
+			    "testhost", 9);
 	}
 	if (m == M_OVERRUN) {
 		put_u32(&b, TCPKIT_A_CONN_MARK, 1);
@@ -574,6 +583,8 @@ static int write_sample(const char *kind, const char *out)
 		m = M_ZERO_CHUNK;
 	else if (!strcmp(kind, "usec"))
 		m = M_TS_US;
+	else if (!strcmp(kind, "hostile"))
+		m = M_HOSTILE_HOST;
 	else if (strcmp(kind, "good") && strcmp(kind, "badcrc"))
 		return fprintf(stderr, "unknown sample kind %s\n", kind), 2;
 	b = build(m);
