@@ -54,7 +54,10 @@ void sock_args_init(struct sock_args *sa);
 int sock_args_parse(struct sock_args *sa, int *argc, char ***argv,
 		    int *exit_code);
 bool sock_args_given(const struct sock_args *sa);
-/* Check completeness; requires the pid/fd form unless @tuple_ok. */
+/*
+ * Check that one complete form was given; the pid/fd form only where
+ * @fd_ok (thaw takes a 4-tuple only).
+ */
 int sock_args_check(const struct sock_args *sa, bool fd_ok);
 int sock_args_tuple(const struct sock_args *sa, struct tcpkit_tuple *t);
 int sock_args_resolve(struct sock_args *sa, struct tcpkit_sockref *ref);

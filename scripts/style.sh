@@ -3,8 +3,9 @@
 #
 # Static checks, one KTAP-style result line each: a W=1 build with sparse
 # (C=2) per supported kernel must print no warning, and checkpatch --strict
-# must be clean on the module and the uapi header, and the YNL spec must
-# agree with the uapi header. Exit 1 on any failure.
+# must be clean on the module and the uapi header, the YNL spec must
+# agree with the uapi header, and tcpkit(8) with the CLI's usage. Exit 1
+# on any failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -52,4 +53,11 @@ sed 's/^/# /' "$tmp/cp"
 result $rc "style: checkpatch --strict clean"
 # The YNL spec and the uapi header must agree.
 "$TOPDIR/scripts/spec-check.py" || failed=1
+# So must tcpkit(8) and the CLI's usage.
+if make -s -C "$TOPDIR" cli > "$tmp/cli" 2>&1; then
+	"$TOPDIR/scripts/man-check.sh" "$TOPDIR/cli/tcpkit" || failed=1
+else
+	sed 's/^/# /' "$tmp/cli"
+	result 1 "man: the CLI builds for the usage check"
+fi
 exit $failed
