@@ -13,6 +13,8 @@
 # make vm-shell KVER=  a shell in the test VM
 # make bench           benchmarks in a VM, results in bench/results/
 # make install         module, library, headers, CLI and man page
+# make deb             Debian packages in build/deb/ (tcpkit-dkms, libtcpkit1,
+#                      libtcpkit-dev, tcpkit), lintian-checked
 
 KVER ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -22,7 +24,7 @@ PREFIX ?= /usr
 export TCPKIT_CACHE PREFIX
 
 .PHONY: all module lib cli selftests deps check check-debug style demo vm-shell vm-prereqs \
-	bench install clean
+	bench install deb clean
 
 all: lib cli selftests module
 
@@ -78,6 +80,9 @@ install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
+
+deb:
+	@scripts/deb.sh
 
 clean:
 	rm -rf build
