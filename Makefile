@@ -13,6 +13,8 @@
 # make vm-shell KVER=  a shell in the test VM
 # make bench           benchmarks in a VM, results in bench/results/
 # make install         module, library, headers, CLI and man page
+# make abi-dump        record libtcpkit's ABI as the reference make check
+#                      compares with (abi/libtcpkit.abi)
 # make deb             Debian packages in build/deb/ (tcpkit-dkms, libtcpkit1,
 #                      libtcpkit-dev, tcpkit), lintian-checked
 
@@ -24,7 +26,7 @@ PREFIX ?= /usr
 export TCPKIT_CACHE PREFIX
 
 .PHONY: all module lib cli selftests deps check check-debug style demo vm-shell vm-prereqs \
-	bench install deb clean
+	bench install deb abi-dump clean
 
 all: lib cli selftests module
 
@@ -83,6 +85,9 @@ install: module
 
 deb:
 	@scripts/deb.sh
+
+abi-dump:
+	@scripts/abi.sh dump
 
 clean:
 	rm -rf build

@@ -61,8 +61,8 @@ static void tk_encode_header(const struct tcpkit_image *img,
 	put_le32(hdr + HDR_FLAGS, img->flags);
 	put_le32(hdr + HDR_PLEN, (uint32_t)img->len);
 	put_le16(hdr + HDR_FAMVER, (uint16_t)img->family_version);
-	crc = tcpkit_crc32c(0, hdr, TCPKIT_IMAGE_HDR_LEN);
-	crc = tcpkit_crc32c(crc, img->data, img->len);
+	crc = tk_crc32c(0, hdr, TCPKIT_IMAGE_HDR_LEN);
+	crc = tk_crc32c(crc, img->data, img->len);
 	put_le32(hdr + HDR_CRC, crc);
 }
 
@@ -108,8 +108,8 @@ static struct tcpkit_image *tk_decode(const unsigned char *hdr,
 	memcpy(h, hdr, sizeof(h));
 	want = get_le32(h + HDR_CRC);
 	put_le32(h + HDR_CRC, 0);
-	crc = tcpkit_crc32c(0, h, sizeof(h));
-	crc = tcpkit_crc32c(crc, payload, plen);
+	crc = tk_crc32c(0, h, sizeof(h));
+	crc = tk_crc32c(crc, payload, plen);
 	if (crc != want) {
 		free(payload);
 		tk_err(NULL, EBADMSG,

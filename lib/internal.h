@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include "libtcpkit.h"
+#include "crc32c.h"
 
 #define TK_ERRLEN	512
 

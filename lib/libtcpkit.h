@@ -401,12 +401,6 @@ int tcpkit_aimd_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		    const struct tcpkit_aimd *aimd);
 
-/* ---------------------------------------------------------------------- */
-/* Helpers                                                                 */
-
-/* CRC32C (Castagnoli), as used by image files: crc = 0 to start. */
-uint32_t tcpkit_crc32c(uint32_t crc, const void *buf, size_t len);
-
 #ifdef __cplusplus
 }
 #endif

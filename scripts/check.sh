@@ -37,8 +37,9 @@ collect()
 	done
 }
 
-# Static checks.
+# Static checks, and the library's ABI against abi/libtcpkit.abi.
 collect < <("$TOPDIR/scripts/style.sh")
+collect < <("$TOPDIR/scripts/abi.sh" check)
 
 # The packages: built from the tree, installed on the host, the module
 # built by DKMS for every supported kernel; PKG_SERIES's VM suite then

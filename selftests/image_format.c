@@ -23,6 +23,7 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
+#include "../lib/crc32c.h"
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
@@ -219,8 +220,8 @@ static unsigned char *encode_raw(const struct pb *b, uint32_t flags,
 	le32(f + 16, (uint32_t)b->len);
 	le16(f + 24, TCPKIT_FAMILY_VERSION);
 	memcpy(f + TCPKIT_IMAGE_HDR_LEN, b->p, b->len);
-	crc = tcpkit_crc32c(0, f, TCPKIT_IMAGE_HDR_LEN);
-	crc = tcpkit_crc32c(crc, b->p, b->len);
+	crc = tk_crc32c(0, f, TCPKIT_IMAGE_HDR_LEN);
+	crc = tk_crc32c(crc, b->p, b->len);
 	le32(f + 20, crc);
 	*len = TCPKIT_IMAGE_HDR_LEN + b->len;
 	return f;
@@ -231,7 +232,7 @@ static void fix_crc(unsigned char *f, size_t len)
 	uint32_t crc;
 
 	le32(f + 20, 0);
-	crc = tcpkit_crc32c(0, f, len);
+	crc = tk_crc32c(0, f, len);
 	le32(f + 20, crc);
 }
 
@@ -292,14 +293,14 @@ static void expect_file_refused(const char *name, const unsigned char *f,
 
 static void test_crc(void)
 {
-	uint32_t c = tcpkit_crc32c(0, "123456789", 9);
-	uint32_t s = tcpkit_crc32c(tcpkit_crc32c(0, "1234", 4), "56789", 5);
+	uint32_t c = tk_crc32c(0, "123456789", 9);
+	uint32_t s = tk_crc32c(tk_crc32c(0, "1234", 4), "56789", 5);
 	unsigned char z[32] = { 0 };
 
 	result(c == 0xe3069283, "crc32c_check_value", "got 0x%08x", c);
 	result(s == c, "crc32c_chained", "got 0x%08x", s);
 	/* RFC 3720 B.4: 32 bytes of zeroes */
-	c = tcpkit_crc32c(0, z, sizeof(z));
+	c = tk_crc32c(0, z, sizeof(z));
 	result(c == 0x8a9136aa, "crc32c_rfc3720_zeroes", "got 0x%08x", c);
 }
 
