@@ -543,7 +543,7 @@ static int conn_frozen(int argc, char **argv)
 	tk = open_tcpkit();
 	if (!tk)
 		return EXIT_SYSERR;
-	if (tcpkit_frozen_list(tk, &list, &n)) {
+	if (tcpkit_frozen_list(tk, &list, &n, sizeof(*list))) {
 		tcpkit_close(tk);
 		return lib_error();
 	}

@@ -665,6 +665,7 @@ static const char *tk_enum_name(unsigned char kind, uint64_t v)
 int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 			    struct tcpkit_field *f)
 {
+	size_t len = tk_struct_len(f->size, TK_FIELD_SIZE1, sizeof(*f));
 	const struct nlattr *nest = img->tb[TCPKIT_A_CONN_AIMD];
 	const struct tk_attr_desc *d;
 	const struct nlattr *a;
@@ -672,6 +673,9 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 	size_t off;
 	bool inner;
 
+	if (!len)
+		return tk_err(NULL, EINVAL, "struct tcpkit_field of %u bytes: too small",
+			      f->size);
 	for (;;) {
 		off = *cursor;
 		if (off >= img->len)
@@ -692,7 +696,8 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 		break;
 	}
 
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, len);
+	f->size = len;
 	f->type = type;
 	f->nest = inner ? TCPKIT_A_CONN_AIMD : 0;
 	if (!d) {

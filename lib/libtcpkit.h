@@ -16,6 +16,16 @@
  *    tcpkit_last_error() gives the same text stored in a handle.
  *  - A handle is not thread safe: use one per thread.
  *  - Ports are in host byte order, addresses in network byte order.
+ *  - Structs the caller allocates (tcpkit_sockref, tcpkit_aimd,
+ *    tcpkit_field) begin with @size: set it to sizeof(the struct), or leave
+ *    it 0 (zero-initialised), which means the first layout. A struct only
+ *    ever grows at its end; the library reads and writes no more than
+ *    @size bytes, takes fields beyond a smaller @size as absent, writes
+ *    back into @size how many bytes it filled, and fails with EINVAL on a
+ *    @size below the first layout. tcpkit_frozen_list() is told the
+ *    caller's element size. struct tcpkit_tuple is a complete address, as
+ *    sockaddr_in6 is: it never grows. The library's handle and images are
+ *    opaque.
  */
 #ifndef _LIBTCPKIT_H
 #define _LIBTCPKIT_H
@@ -61,7 +71,8 @@ const char *tcpkit_strerror(void);
 /* Naming a socket                                                         */
 
 /**
- * struct tcpkit_tuple - an established connection seen from its local end
+ * struct tcpkit_tuple - an established connection seen from its local end;
+ * complete, it never grows (new ways to name a socket go in tcpkit_sockref)
  * @family: AF_INET or AF_INET6
  * @saddr: local address (4 or 16 bytes used, network order)
  * @daddr: remote address
@@ -82,10 +93,12 @@ struct tcpkit_tuple {
 
 /**
  * struct tcpkit_sockref - which socket a command acts on
+ * @size: sizeof(struct tcpkit_sockref) or 0 (see the top of this file)
  * @fd: a TCP socket of the calling process, or -1 to use @tuple
  * @tuple: 4-tuple looked up in the caller's network namespace
  */
 struct tcpkit_sockref {
+	uint32_t size;
 	int fd;
 	struct tcpkit_tuple tuple;
 };
@@ -242,6 +255,7 @@ enum tcpkit_field_kind {
 
 /**
  * struct tcpkit_field - one attribute of an image, ready to print
+ * @size: sizeof(struct tcpkit_field) or 0 (see the top of this file)
  * @name: stable key ("snd_seq", "alpha", "created", ...), also the JSON
  *        key; NULL for TCPKIT_FIELD_UNKNOWN
  * @type: attribute type without flag bits
@@ -252,6 +266,7 @@ enum tcpkit_field_kind {
  * @buf: storage for @str
  */
 struct tcpkit_field {
+	uint32_t size;
 	const char *name;
 	int type;
 	int nest;
@@ -264,7 +279,7 @@ struct tcpkit_field {
 /*
  * Iterate over the image's attributes in payload order, nested values
  * flattened.  Start with *cursor = 0; returns 1 with @field filled, 0 at
- * the end.
+ * the end, -EINVAL for a @field->size below the first layout.
  */
 int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 			    struct tcpkit_field *field);
@@ -348,9 +363,13 @@ struct tcpkit_frozen {
 	uint64_t dropped;
 };
 
-/* List the frozen tuples of the caller's netns; free *list with free(). */
+/*
+ * List the frozen tuples of the caller's netns; free *list with free().
+ * @size is the caller's sizeof(struct tcpkit_frozen): the elements of
+ * *list are laid out with it.
+ */
 int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
-		       size_t *count);
+		       size_t *count, size_t size);
 
 /* ---------------------------------------------------------------------- */
 /* aimd congestion control                                                 */
@@ -365,6 +384,7 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 
 /**
  * struct tcpkit_aimd - aimd parameters and per-connection state
+ * @size: sizeof(struct tcpkit_aimd) or 0 (see the top of this file)
  * @has: TCPKIT_AIMD_HAS_* bits of the fields that are meaningful
  * @alpha: segments per RTT, thousandths
  * @beta: fraction of cwnd kept after a loss, thousandths
@@ -376,6 +396,7 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
  * @override: parameters were set on the connection itself
  */
 struct tcpkit_aimd {
+	uint32_t size;
 	unsigned int has;
 	uint32_t alpha;
 	uint32_t beta;

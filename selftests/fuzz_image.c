@@ -551,7 +551,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		{
-			struct tcpkit_field f;
+			struct tcpkit_field f = { .size = sizeof(f) };
 			size_t cur = 0;
 			unsigned int fields = 0;
 

@@ -27,7 +27,7 @@
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
-#define PLAN		44
+#define PLAN		45
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -383,7 +383,7 @@ static void test_roundtrip(void)
 	free(q);
 
 	{
-		struct tcpkit_field f;
+		struct tcpkit_field f = { .size = sizeof(f) };
 		int names = 0, milli = 0, data = 0;
 		size_t cur = 0;
 
@@ -397,6 +397,17 @@ static void test_roundtrip(void)
 		result(names == 28 && milli == 2 && data == 3,
 		       "field_iteration", "names %d milli %d data %d",
 		       names, milli, data);
+	}
+	{
+		/* size 0 is the first layout; below it, nothing is written */
+		struct tcpkit_field zero = { 0 }, small = { .size = 4 };
+		size_t c0 = 0, c1 = 0;
+		int r0 = tcpkit_image_next_field(img, &c0, &zero);
+		int r1 = tcpkit_image_next_field(img, &c1, &small);
+
+		result(r0 == 1 && zero.size == sizeof(zero) && r1 == -EINVAL &&
+		       c1 == 0 && small.name == NULL, "field_size_rule",
+		       "size 0: %d (size %u), size 4: %d", r0, zero.size, r1);
 	}
 	result(tcpkit_image_flags(img) == 0 &&
 	       !tcpkit_image_header_only(img), "flags_ms_clock", NULL);
@@ -540,7 +551,7 @@ static void test_payload_damage(void)
 	img = tcpkit_image_from_payload(b.p, b.len);
 	ok = img != NULL;
 	if (img) {
-		struct tcpkit_field f;
+		struct tcpkit_field f = { .size = sizeof(f) };
 		size_t cur = 0;
 		int unknown = 0;
 
