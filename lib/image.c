@@ -635,9 +635,12 @@ int tcpkit_image_queue_copy(const struct tcpkit_image *img,
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	/* the optional bit changes nothing for a known type: validation
+	 * counted these chunks and restore sends them
+	 */
 	while (off < img->len) {
 		a = (const struct nlattr *)(img->data + off);
-		if (tk_nla_type(a) == want) {
+		if ((tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL) == want) {
 			memcpy(p, tk_nla_data(a), tk_nla_len(a));
 			p += tk_nla_len(a);
 		}

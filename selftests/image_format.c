@@ -27,7 +27,7 @@
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
-#define PLAN		45
+#define PLAN		46
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -87,6 +87,7 @@ enum mutation {
 	M_RCV_DATA_HDRONLY,	/* (used with from_payload as a plain image) */
 	M_HOLD,			/* a hold id: never part of an image */
 	M_HOLD_OPT,		/* the same, marked optional */
+	M_RCV_DATA_OPT,		/* the receive queue's chunk marked optional */
 };
 
 static struct pb build(enum mutation m)
@@ -173,7 +174,8 @@ static struct pb build(enum mutation m)
 	}
 	for (i = 0; i < RCV_LEN; i++)
 		data[i] = pattern(i, 1);
-	put(&b, TCPKIT_A_CONN_RCV_DATA, data, RCV_LEN);
+	put(&b, TCPKIT_A_CONN_RCV_DATA |
+	    (m == M_RCV_DATA_OPT ? TCPKIT_IMG_ATTR_OPTIONAL : 0), data, RCV_LEN);
 	free(data);
 
 	{
@@ -561,6 +563,28 @@ static void test_payload_damage(void)
 		ok = unknown == 1;
 	}
 	result(ok, "unknown_optional_accepted", "%s", tcpkit_strerror());
+	tcpkit_image_free(img);
+	free(b.p);
+
+	/* a known attribute means the same with the optional bit: the
+	 * chunk validation counts is the chunk queue_copy copies
+	 */
+	b = build(M_RCV_DATA_OPT);
+	img = tcpkit_image_from_payload(b.p, b.len);
+	ok = img != NULL;
+	if (img) {
+		unsigned char q[RCV_LEN + 1];
+		uint64_t bytes = 0;
+		unsigned int chunks = 0;
+
+		memset(q, 0xaa, sizeof(q));
+		ok = !tcpkit_image_queue(img, TCPKIT_QUEUE_RECV, &bytes, &chunks) &&
+		     bytes == RCV_LEN && chunks == 1 &&
+		     !tcpkit_image_queue_copy(img, TCPKIT_QUEUE_RECV, q, RCV_LEN);
+		for (i = 0; ok && i < RCV_LEN; i++)
+			ok = q[i] == pattern(i, 1);
+	}
+	result(ok, "optional_data_chunk_copied", "%s", tcpkit_strerror());
 	tcpkit_image_free(img);
 	free(b.p);
 
