@@ -184,17 +184,21 @@ int tcpkit_image_encode(const struct tcpkit_image *img, void **buf,
 struct tcpkit_image *tcpkit_image_decode(const void *buf, size_t len);
 
 /*
- * Write an image file, mode 0600, durably.  A regular (or missing) file is
- * replaced atomically through a temporary file in the same directory:
- * written, fsync'ed, renamed over @path, then the directory fsync'ed; on
- * failure no new image is left at @path.  Devices, FIFOs and symlinks are
- * written in place (fsync'ed when that is a regular file).  The write_fd
- * variant only writes.
+ * Write an image file, mode 0600, durably.  A regular file, a symlink or
+ * nothing at @path is replaced atomically through a temporary file in the
+ * same directory: written, fsync'ed, renamed over @path, then the
+ * directory fsync'ed; on failure no new image is left at @path.  A
+ * symlink is never followed (the link itself is replaced) and no file is
+ * truncated in place.  A device or FIFO is written to, not truncated.
+ * The write_fd variant only writes.
  */
 int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path);
 int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd);
 
-/* Read, check and validate an image file; nothing else is touched. */
+/*
+ * Read, check and validate an image file; nothing else is touched.  No
+ * more memory is taken than the file holds, whatever its header claims.
+ */
 struct tcpkit_image *tcpkit_image_read_file(const char *path);
 struct tcpkit_image *tcpkit_image_read_fd(int fd);
 

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <netinet/tcp.h>
@@ -27,7 +30,7 @@
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
-#define PLAN		46
+#define PLAN		48
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -351,6 +354,24 @@ static void test_roundtrip(void)
 	result(ok, "file_roundtrip", "%s", tcpkit_strerror());
 	unlink(path);
 
+	/* a symlink at the path is replaced, its target left alone */
+	{
+		char target[] = "/tmp/tcpkit-target-XXXXXX", got[8] = "";
+		struct stat st;
+		int tfd = mkstemp(target);
+
+		ok = tfd >= 0 && write(tfd, "keep", 4) == 4 && !close(tfd) &&
+		     !symlink(target, path) &&
+		     tcpkit_image_write_file(img, path) == 0 &&
+		     !lstat(path, &st) && S_ISREG(st.st_mode) &&
+		     (tfd = open(target, O_RDONLY)) >= 0 &&
+		     read(tfd, got, sizeof(got)) == 4 && !close(tfd) &&
+		     !memcmp(got, "keep", 4);
+		result(ok, "file_symlink_replaced", "%s", tcpkit_strerror());
+		unlink(path);
+		unlink(target);
+	}
+
 	tcpkit_image_tuple(img, &t);
 	ok = t.family == AF_INET && t.sport == 5000 && t.dport == 40000 &&
 	     t.saddr.v4.s_addr == htonl(0x0a000001) &&
@@ -447,6 +468,40 @@ static void test_header_damage(void)
 			    "truncated");
 	expect_file_refused("truncated_header", f, 20, EINVAL, "truncated");
 	expect_file_refused("empty_file", f, 0, EINVAL, "truncated");
+	free(f);
+
+	/*
+	 * A header may claim 255 MiB for a short file: reading it must not
+	 * take that memory first (run under a 64 MiB address-space limit).
+	 */
+	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
+	le32(f + 16, 255U << 20);
+	fix_crc(f, TCPKIT_IMAGE_HDR_LEN);
+	{
+		int status = -1, before = failed;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (!pid) {
+			struct rlimit rl = { 64 << 20, 64 << 20 };
+
+			if (setrlimit(RLIMIT_AS, &rl))
+				_exit(3);
+			expect_file_refused("huge_claim_not_allocated", f, len,
+					    EINVAL, "truncated");
+			fflush(stdout);
+			_exit(failed != before);
+		}
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		test_no++;
+		if (status != 0)
+			failed++;
+		if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+			printf("not ok %d huge_claim_not_allocated # child status %d\n",
+			       test_no, status);
+	}
 	free(f);
 
 	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
