@@ -94,6 +94,7 @@ do_install()
 
 	if [ -n "$(installed)" ]; then
 		echo "# a previous run left $(installed | tr '\n' ' '); purging"
+		# shellcheck disable=SC2046
 		apt_get purge $(installed) > "$state.purge.log" 2>&1
 		drop_depmod_indexes
 	fi
@@ -179,10 +180,11 @@ do_install()
 
 do_remove()
 {
-	local extra rc
+	local rc
 
-	ver=$(dpkg-deb -f "$state"/debs/tcpkit-dkms_*.deb Version 2>/dev/null)
-	apt_get purge $PACKAGES > "$state/purge.log" 2>&1
+	# Only what is installed: apt knows the local .debs by no other name.
+	# shellcheck disable=SC2046
+	[ -z "$(installed)" ] || apt_get purge $(installed) > "$state/purge.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || sed 's/^/# /' "$state/purge.log" | tail -n 20
 	result $rc "deb: apt purge of the four packages"
