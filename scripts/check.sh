@@ -23,7 +23,8 @@ fail() { echo "FAIL $*" >> "$results"; }
 
 "$TOPDIR/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
-# Result lines of style.sh and pkg-check.sh: "ok - ...", "not ok - ...".
+# Result lines of style.sh, abi.sh and pkg-check.sh: "ok - ...",
+# "not ok - ...".
 collect()
 {
 	local line
