@@ -4,8 +4,10 @@
 # abi.sh check   (make check) compare libtcpkit.so.1's ABI with the
 #                reference abi/libtcpkit.abi using abidiff: a function or
 #                variable removed or changed (also through a type it uses)
-#                fails; one added passes with a note. Also checks that the static archive's global symbols
-#                are exactly the symbol map's. KTAP-style result lines.
+#                fails; one added passes with a note. Also checks that
+#                the shared library, the static archive and the header
+#                have exactly the symbol map's functions. KTAP-style
+#                result lines.
 # abi.sh dump    (make abi-dump) write the reference from the current
 #                build, once a change is meant (a new symbol in a new
 #                version node, or a new SONAME)
@@ -59,6 +61,10 @@ check)
 	nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sed 's/@.*//' |
 		sort | diff - "$tmp" | sed 's/^/# /'
 	result "${PIPESTATUS[4]}" "abi: libtcpkit.so.1's functions are the map's"
+	# A function declared but left out of the map would not be exported.
+	grep -oE '\btcpkit_[a-z0-9_]+\(' "$lib/libtcpkit.h" | tr -d '(' | sort -u |
+		diff - "$tmp" | sed 's/^/# /'
+	result "${PIPESTATUS[4]}" "abi: libtcpkit.h's functions are the map's"
 	;;
 *)
 	echo "usage: $0 {check|dump}" >&2
