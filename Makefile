@@ -13,6 +13,10 @@
 # make vm-shell KVER=  a shell in the test VM
 # make bench           benchmarks in a VM, results in bench/results/
 # make install         module, library, headers, CLI and man page
+# make abi-dump        record libtcpkit's ABI as the reference make check
+#                      compares with (abi/libtcpkit.abi)
+# make deb             Debian packages in build/deb/ (tcpkit-dkms, libtcpkit1,
+#                      libtcpkit-dev, tcpkit), lintian-checked
 
 KVER ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -22,7 +26,7 @@ PREFIX ?= /usr
 export TCPKIT_CACHE PREFIX
 
 .PHONY: all module lib cli selftests deps check check-debug style demo vm-shell vm-prereqs \
-	bench install clean
+	bench install deb abi-dump clean
 
 all: lib cli selftests module
 
@@ -78,6 +82,12 @@ install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
+
+deb:
+	@scripts/deb.sh
+
+abi-dump:
+	@scripts/abi.sh dump
 
 clean:
 	rm -rf build

@@ -20,7 +20,7 @@ static void aimd_usage(FILE *f)
 static int aimd_show(int argc, char **argv)
 {
 	struct tcpkit_sockref ref, *refp;
-	struct tcpkit_aimd a;
+	struct tcpkit_aimd a = { .size = sizeof(a) };
 	struct sock_args sa;
 	struct tcpkit *tk;
 	int ret;
@@ -101,7 +101,7 @@ static int aimd_set_kw(void *ctx, int *argcp, char ***argvp)
 static int aimd_set(int argc, char **argv)
 {
 	struct tcpkit_sockref ref, *refp;
-	struct tcpkit_aimd a = { 0 };
+	struct tcpkit_aimd a = { .size = sizeof(a) };
 	struct sock_args sa;
 	struct tcpkit *tk;
 	int ret;

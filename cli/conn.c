@@ -69,7 +69,8 @@ static int check_writable(const char *file)
 			return usage_error("refusing to write an image to a terminal");
 		return 0;
 	}
-	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+	/* a symlink is replaced like a file: its directory must be writable */
+	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		if (access(file, W_OK))
 			err = errno;
 	} else {
@@ -543,7 +544,7 @@ static int conn_frozen(int argc, char **argv)
 	tk = open_tcpkit();
 	if (!tk)
 		return EXIT_SYSERR;
-	if (tcpkit_frozen_list(tk, &list, &n)) {
+	if (tcpkit_frozen_list(tk, &list, &n, sizeof(*list))) {
 		tcpkit_close(tk);
 		return lib_error();
 	}

@@ -354,7 +354,7 @@ static void print_queue(const char *key, const struct tcpkit_image *img,
 void print_conn(const struct tcpkit_image *img)
 {
 	unsigned int unknown = 0;
-	struct tcpkit_field f;
+	struct tcpkit_field f = { .size = sizeof(f) };
 	size_t cur = 0;
 	int nest = 0;
 

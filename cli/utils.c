@@ -278,6 +278,7 @@ int sock_args_resolve(struct sock_args *sa, struct tcpkit_sockref *ref)
 	int pidfd, err;
 
 	memset(ref, 0, sizeof(*ref));
+	ref->size = sizeof(*ref);
 	if (!sa->has_pid) {
 		ref->fd = -1;
 		return sock_args_tuple(sa, &ref->tuple);

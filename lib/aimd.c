@@ -64,11 +64,16 @@ static int tk_aimd_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 int tcpkit_aimd_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		    struct tcpkit_aimd *aimd)
 {
+	size_t len = tk_struct_len(aimd->size, TK_AIMD_SIZE1, sizeof(*aimd));
 	char buf[512] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh;
 	int ret;
 
-	memset(aimd, 0, sizeof(*aimd));
+	if (!len)
+		return tk_err(tk, EINVAL, "struct tcpkit_aimd of %u bytes: too small",
+			      aimd->size);
+	memset(aimd, 0, len);
+	aimd->size = len;
 	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_AIMD_GET, NLM_F_ACK);
 	if (ref) {
 		ret = tk_put_sockref(tk, nlh, sizeof(buf), TCPKIT_A_AIMD_SOCK,
@@ -91,6 +96,9 @@ int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 	size_t i;
 	int ret;
 
+	if (!tk_struct_len(aimd->size, TK_AIMD_SIZE1, sizeof(*aimd)))
+		return tk_err(tk, EINVAL, "struct tcpkit_aimd of %u bytes: too small",
+			      aimd->size);
 	if (!(aimd->has & AIMD_SETTABLE))
 		return tk_err(tk, EINVAL, "no aimd parameter to set");
 	if (aimd->has & ~AIMD_SETTABLE)

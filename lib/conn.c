@@ -608,7 +608,7 @@ bad:
 }
 
 int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
-		       size_t *count)
+		       size_t *count, size_t size)
 {
 	char buf[128] __attribute__((aligned(8)));
 	struct tk_frozen_ctx c = { 0 };
@@ -617,6 +617,12 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 
 	*list = NULL;
 	*count = 0;
+	/* The only layout so far; a larger one will copy each element into
+	 * the caller's.
+	 */
+	if (size != sizeof(struct tcpkit_frozen))
+		return tk_err(tk, EINVAL, "struct tcpkit_frozen of %zu bytes: unknown",
+			      size);
 	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_FROZEN_GET, NLM_F_DUMP);
 	ret = tk_request(tk, nlh, tk_frozen_cb, &c);
 	if (ret) {

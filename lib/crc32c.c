@@ -3,13 +3,14 @@
  * libtcpkit: CRC32C (Castagnoli, reflected polynomial 0x82f63b78), the
  * checksum of image files. x86 CPUs with SSE4.2 have an instruction for
  * it (8 bytes a step), chosen at run time; elsewhere slicing-by-8 tables
- * built once, lazily. Check value: tcpkit_crc32c(0, "123456789", 9) ==
+ * built once, lazily. Check value: tk_crc32c(0, "123456789", 9) ==
  * 0xe3069283.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "internal.h"
+#include "crc32c.h"
 
 #define CRC32C_POLY	0x82f63b78U
 
@@ -65,7 +66,7 @@ static void crc32c_setup(void)
 	crc32c_init();
 }
 
-uint32_t tcpkit_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t tk_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	uint32_t lo, hi;

@@ -635,9 +635,12 @@ int tcpkit_image_queue_copy(const struct tcpkit_image *img,
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	/* the optional bit changes nothing for a known type: validation
+	 * counted these chunks and restore sends them
+	 */
 	while (off < img->len) {
 		a = (const struct nlattr *)(img->data + off);
-		if (tk_nla_type(a) == want) {
+		if ((tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL) == want) {
 			memcpy(p, tk_nla_data(a), tk_nla_len(a));
 			p += tk_nla_len(a);
 		}
@@ -665,6 +668,7 @@ static const char *tk_enum_name(unsigned char kind, uint64_t v)
 int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 			    struct tcpkit_field *f)
 {
+	size_t len = tk_struct_len(f->size, TK_FIELD_SIZE1, sizeof(*f));
 	const struct nlattr *nest = img->tb[TCPKIT_A_CONN_AIMD];
 	const struct tk_attr_desc *d;
 	const struct nlattr *a;
@@ -672,6 +676,9 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 	size_t off;
 	bool inner;
 
+	if (!len)
+		return tk_err(NULL, EINVAL, "struct tcpkit_field of %u bytes: too small",
+			      f->size);
 	for (;;) {
 		off = *cursor;
 		if (off >= img->len)
@@ -692,7 +699,8 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 		break;
 	}
 
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, len);
+	f->size = len;
 	f->type = type;
 	f->nest = inner ? TCPKIT_A_CONN_AIMD : 0;
 	if (!d) {

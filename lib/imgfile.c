@@ -61,8 +61,8 @@ static void tk_encode_header(const struct tcpkit_image *img,
 	put_le32(hdr + HDR_FLAGS, img->flags);
 	put_le32(hdr + HDR_PLEN, (uint32_t)img->len);
 	put_le16(hdr + HDR_FAMVER, (uint16_t)img->family_version);
-	crc = tcpkit_crc32c(0, hdr, TCPKIT_IMAGE_HDR_LEN);
-	crc = tcpkit_crc32c(crc, img->data, img->len);
+	crc = tk_crc32c(0, hdr, TCPKIT_IMAGE_HDR_LEN);
+	crc = tk_crc32c(crc, img->data, img->len);
 	put_le32(hdr + HDR_CRC, crc);
 }
 
@@ -108,8 +108,8 @@ static struct tcpkit_image *tk_decode(const unsigned char *hdr,
 	memcpy(h, hdr, sizeof(h));
 	want = get_le32(h + HDR_CRC);
 	put_le32(h + HDR_CRC, 0);
-	crc = tcpkit_crc32c(0, h, sizeof(h));
-	crc = tcpkit_crc32c(crc, payload, plen);
+	crc = tk_crc32c(0, h, sizeof(h));
+	crc = tk_crc32c(crc, payload, plen);
 	if (crc != want) {
 		free(payload);
 		tk_err(NULL, EBADMSG,
@@ -222,11 +222,51 @@ static ssize_t tk_read_full(int fd, void *buf, size_t len)
 	return done;
 }
 
+/*
+ * Read the @plen payload bytes a header announced, and one more to catch
+ * trailing garbage. The buffer grows only as bytes arrive: a header
+ * announcing 256 MiB costs no more memory than the file holds. Returns
+ * the bytes read (short: truncated), -EMSGSIZE for trailing garbage or
+ * a negative errno.
+ */
+static ssize_t tk_read_payload(int fd, uint32_t plen, unsigned char **out)
+{
+	unsigned char chunk[16384], *buf = NULL, *nb;
+	size_t have = 0, want;
+	ssize_t n;
+
+	for (;;) {
+		want = plen - have + 1;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		n = tk_read_full(fd, chunk, want);
+		if (n > 0 && have + n > plen)
+			n = -EMSGSIZE;
+		if (n <= 0)
+			break;
+		nb = realloc(buf, have + n);
+		if (!nb) {
+			n = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		memcpy(buf + have, chunk, n);
+		have += n;
+		if ((size_t)n < want)
+			break;
+	}
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
+	*out = buf;
+	return have;
+}
+
 struct tcpkit_image *tcpkit_image_read_fd(int fd)
 {
 	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN];
-	unsigned char extra;
-	void *payload;
+	unsigned char *payload = NULL;
 	uint32_t plen;
 	ssize_t n;
 
@@ -243,14 +283,7 @@ struct tcpkit_image *tcpkit_image_read_fd(int fd)
 	}
 	if (tk_check_header(hdr, &plen))
 		return NULL;
-	payload = malloc(plen);
-	if (!payload) {
-		tk_errno(NULL, ENOMEM, NULL);
-		return NULL;
-	}
-	n = tk_read_full(fd, payload, plen);
-	if (n >= 0 && (size_t)n == plen)
-		n = tk_read_full(fd, &extra, 1) ? -EMSGSIZE : (ssize_t)plen;
+	n = tk_read_payload(fd, plen, &payload);
 	if (n < 0 || (size_t)n != plen) {
 		free(payload);
 		if (n == -EMSGSIZE)
@@ -323,13 +356,16 @@ static int tk_write_in_place(const struct tcpkit_image *img, const char *path)
 	struct stat st;
 	int fd, ret;
 
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	/* not O_TRUNC, never through a symlink: a device or FIFO only */
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return tk_errno(NULL, errno, "image: open");
+	if (fstat(fd, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return tk_err(NULL, EAGAIN, "image: %.200s changed while opened",
+			      path);
+	}
 	ret = tcpkit_image_write_fd(img, fd);
-	/* a regular file behind a symlink must reach the disk all the same */
-	if (!ret && !fstat(fd, &st) && S_ISREG(st.st_mode) && fsync(fd))
-		ret = tk_errno(NULL, errno, "image: fsync");
 	if (close(fd) && !ret)
 		ret = tk_errno(NULL, errno, "image: close");
 	return ret;
@@ -368,8 +404,11 @@ int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path)
 	char *tmp;
 	int fd, ret;
 
-	/* devices, FIFOs and symlinks are written in place */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	/*
+	 * Devices and FIFOs are written to; a file, a symlink or nothing is
+	 * replaced: a symlink is never followed, a file never truncated.
+	 */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
 		return tk_write_in_place(img, path);
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)

@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include "libtcpkit.h"
+#include "crc32c.h"
 
 #define TK_ERRLEN	512
 
@@ -35,6 +36,26 @@ struct tcpkit {
 };
 
 /* error.c: record a failure in @tk (may be NULL) and in the thread. */
+/*
+ * Bytes of a caller's struct the library may use, from its @size (see
+ * libtcpkit.h): 0 means the first layout, @first bytes; less than that is
+ * refused (0 returned); more than ours is capped.
+ */
+static inline size_t tk_struct_len(uint32_t size, size_t first, size_t ours)
+{
+	if (!size)
+		return first;
+	if (size < first)
+		return 0;
+	return size < ours ? size : ours;
+}
+
+#define tk_offsetofend(t, m)	(offsetof(t, m) + sizeof(((t *)0)->m))
+/* The first layouts: up to the last field soname 1 shipped with. */
+#define TK_SOCKREF_SIZE1	tk_offsetofend(struct tcpkit_sockref, tuple)
+#define TK_AIMD_SIZE1		tk_offsetofend(struct tcpkit_aimd, override)
+#define TK_FIELD_SIZE1		tk_offsetofend(struct tcpkit_field, buf)
+
 int tk_err(struct tcpkit *tk, int err, const char *fmt, ...) TK_PRINTF(3, 4);
 int tk_errno(struct tcpkit *tk, int err, const char *what);
 void tk_clear_err(struct tcpkit *tk);

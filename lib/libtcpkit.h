@@ -16,6 +16,16 @@
  *    tcpkit_last_error() gives the same text stored in a handle.
  *  - A handle is not thread safe: use one per thread.
  *  - Ports are in host byte order, addresses in network byte order.
+ *  - Structs the caller allocates (tcpkit_sockref, tcpkit_aimd,
+ *    tcpkit_field) begin with @size: set it to sizeof(the struct), or leave
+ *    it 0 (zero-initialised), which means the first layout. A struct only
+ *    ever grows at its end; the library reads and writes no more than
+ *    @size bytes, takes fields beyond a smaller @size as absent, writes
+ *    back into @size how many bytes it filled, and fails with EINVAL on a
+ *    @size below the first layout. tcpkit_frozen_list() is told the
+ *    caller's element size. struct tcpkit_tuple is a complete address, as
+ *    sockaddr_in6 is: it never grows. The library's handle and images are
+ *    opaque.
  */
 #ifndef _LIBTCPKIT_H
 #define _LIBTCPKIT_H
@@ -61,7 +71,8 @@ const char *tcpkit_strerror(void);
 /* Naming a socket                                                         */
 
 /**
- * struct tcpkit_tuple - an established connection seen from its local end
+ * struct tcpkit_tuple - an established connection seen from its local end;
+ * complete, it never grows (new ways to name a socket go in tcpkit_sockref)
  * @family: AF_INET or AF_INET6
  * @saddr: local address (4 or 16 bytes used, network order)
  * @daddr: remote address
@@ -82,10 +93,12 @@ struct tcpkit_tuple {
 
 /**
  * struct tcpkit_sockref - which socket a command acts on
+ * @size: sizeof(struct tcpkit_sockref) or 0 (see the top of this file)
  * @fd: a TCP socket of the calling process, or -1 to use @tuple
  * @tuple: 4-tuple looked up in the caller's network namespace
  */
 struct tcpkit_sockref {
+	uint32_t size;
 	int fd;
 	struct tcpkit_tuple tuple;
 };
@@ -171,17 +184,21 @@ int tcpkit_image_encode(const struct tcpkit_image *img, void **buf,
 struct tcpkit_image *tcpkit_image_decode(const void *buf, size_t len);
 
 /*
- * Write an image file, mode 0600, durably.  A regular (or missing) file is
- * replaced atomically through a temporary file in the same directory:
- * written, fsync'ed, renamed over @path, then the directory fsync'ed; on
- * failure no new image is left at @path.  Devices, FIFOs and symlinks are
- * written in place (fsync'ed when that is a regular file).  The write_fd
- * variant only writes.
+ * Write an image file, mode 0600, durably.  A regular file, a symlink or
+ * nothing at @path is replaced atomically through a temporary file in the
+ * same directory: written, fsync'ed, renamed over @path, then the
+ * directory fsync'ed; on failure no new image is left at @path.  A
+ * symlink is never followed (the link itself is replaced) and no file is
+ * truncated in place.  A device or FIFO is written to, not truncated.
+ * The write_fd variant only writes.
  */
 int tcpkit_image_write_file(const struct tcpkit_image *img, const char *path);
 int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd);
 
-/* Read, check and validate an image file; nothing else is touched. */
+/*
+ * Read, check and validate an image file; nothing else is touched.  No
+ * more memory is taken than the file holds, whatever its header claims.
+ */
 struct tcpkit_image *tcpkit_image_read_file(const char *path);
 struct tcpkit_image *tcpkit_image_read_fd(int fd);
 
@@ -242,6 +259,7 @@ enum tcpkit_field_kind {
 
 /**
  * struct tcpkit_field - one attribute of an image, ready to print
+ * @size: sizeof(struct tcpkit_field) or 0 (see the top of this file)
  * @name: stable key ("snd_seq", "alpha", "created", ...), also the JSON
  *        key; NULL for TCPKIT_FIELD_UNKNOWN
  * @type: attribute type without flag bits
@@ -252,6 +270,7 @@ enum tcpkit_field_kind {
  * @buf: storage for @str
  */
 struct tcpkit_field {
+	uint32_t size;
 	const char *name;
 	int type;
 	int nest;
@@ -264,7 +283,7 @@ struct tcpkit_field {
 /*
  * Iterate over the image's attributes in payload order, nested values
  * flattened.  Start with *cursor = 0; returns 1 with @field filled, 0 at
- * the end.
+ * the end, -EINVAL for a @field->size below the first layout.
  */
 int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 			    struct tcpkit_field *field);
@@ -348,9 +367,13 @@ struct tcpkit_frozen {
 	uint64_t dropped;
 };
 
-/* List the frozen tuples of the caller's netns; free *list with free(). */
+/*
+ * List the frozen tuples of the caller's netns; free *list with free().
+ * @size is the caller's sizeof(struct tcpkit_frozen): the elements of
+ * *list are laid out with it.
+ */
 int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
-		       size_t *count);
+		       size_t *count, size_t size);
 
 /* ---------------------------------------------------------------------- */
 /* aimd congestion control                                                 */
@@ -365,6 +388,7 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 
 /**
  * struct tcpkit_aimd - aimd parameters and per-connection state
+ * @size: sizeof(struct tcpkit_aimd) or 0 (see the top of this file)
  * @has: TCPKIT_AIMD_HAS_* bits of the fields that are meaningful
  * @alpha: segments per RTT, thousandths
  * @beta: fraction of cwnd kept after a loss, thousandths
@@ -376,6 +400,7 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
  * @override: parameters were set on the connection itself
  */
 struct tcpkit_aimd {
+	uint32_t size;
 	unsigned int has;
 	uint32_t alpha;
 	uint32_t beta;
@@ -400,12 +425,6 @@ int tcpkit_aimd_get(struct tcpkit *tk, const struct tcpkit_sockref *ref,
  */
 int tcpkit_aimd_set(struct tcpkit *tk, const struct tcpkit_sockref *ref,
 		    const struct tcpkit_aimd *aimd);
-
-/* ---------------------------------------------------------------------- */
-/* Helpers                                                                 */
-
-/* CRC32C (Castagnoli), as used by image files: crc = 0 to start. */
-uint32_t tcpkit_crc32c(uint32_t crc, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,9 @@ int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 	struct nlattr *nest;
 	int ret;
 
+	if (!tk_struct_len(ref->size, TK_SOCKREF_SIZE1, sizeof(*ref)))
+		return tk_err(tk, EINVAL, "struct tcpkit_sockref of %u bytes: too small",
+			      ref->size);
 	nest = tk_nest_start(nlh, buflen, type);
 	if (!nest)
 		return tk_err(tk, EMSGSIZE, "request buffer too small");

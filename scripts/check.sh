@@ -23,14 +23,44 @@ fail() { echo "FAIL $*" >> "$results"; }
 
 "$TOPDIR/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
-# Static checks.
-while read -r line; do
-	case $line in
-	"ok - "*) pass "${line#ok - }" ;;
-	"not ok - "*) fail "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done < <("$TOPDIR/scripts/style.sh")
+# Result lines of style.sh, abi.sh and pkg-check.sh: "ok - ...",
+# "not ok - ...".
+collect()
+{
+	local line
+
+	while read -r line; do
+		case $line in
+		"ok - "*) pass "${line#ok - }" ;;
+		"not ok - "*) fail "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# Static checks, and the library's ABI against abi/libtcpkit.abi.
+collect < <("$TOPDIR/scripts/style.sh")
+collect < <("$TOPDIR/scripts/abi.sh" check)
+
+# The packages: built from the tree, installed on the host, the module
+# built by DKMS for every supported kernel; PKG_SERIES's VM suite then
+# runs on them (DKMS's module, /usr/bin/tcpkit, the tests linked with
+# libtcpkit.so.1) instead of the tree's build, and they are purged at the
+# end. The host is shared by every checkout on it: one at a time.
+PKG_SERIES=6.12
+PKG_LOCK=/run/lock/tcpkit-packages.lock
+pkg_env= pkg_ran=
+case " $SERIES " in
+*" $PKG_SERIES "*)
+	exec 9> "$PKG_LOCK"
+	flock 9
+	pkg_ran=1
+	trap '"$TOPDIR/scripts/pkg-check.sh" remove > /dev/null 2>&1' EXIT
+	t0=$SECONDS
+	collect < <("$TOPDIR/scripts/pkg-check.sh" install "$PKG_SERIES")
+	echo "# packages built, installed and DKMS-built in $((SECONDS - t0)) s"
+	[ -f "$TOPDIR/build/pkg/vm.env" ] && pkg_env=$TOPDIR/build/pkg/vm.env ;;
+esac
 
 # Turn one VM's serial log into PASS/FAIL/SKIP lines (see run_tests.sh for
 # the KTAP shape: program lines at the top, their cases indented). A SKIP
@@ -116,8 +146,14 @@ for s in $SERIES; do
 		# (one line: vm-run.sh quotes it with printf %q for ash)
 		cmd=(sh -c "../guest/kmemleak.sh start; ./run_tests.sh $tests; rc=\$?; ../guest/kmemleak.sh check || rc=1; exit \$rc") ;;
 	esac
-	TCPKIT_VM_LOG=$log "$TOPDIR/scripts/vm-run.sh" --kver "$s" --no-build \
-		--timeout $timeout -- "${cmd[@]}"
+	vm_env=()
+	if [ "$s" = "$PKG_SERIES" ] && [ -n "$pkg_env" ]; then
+		mapfile -t vm_env < "$pkg_env"
+		rel="$rel (packages)"
+		echo "# $rel: the VM runs the packages:" "${vm_env[@]}"
+	fi
+	env "${vm_env[@]}" TCPKIT_VM_LOG="$log" "$TOPDIR/scripts/vm-run.sh" --kver "$s" \
+		--no-build --timeout $timeout -- "${cmd[@]}"
 	rc=$?
 	parse_ktap "$rel" < "$log" | judge_skips "$(series_source "$s")" >> "$results"
 	case $rc in
@@ -133,6 +169,13 @@ for s in $SERIES; do
 		pass "$rel: kernel log clean"
 	fi
 done
+
+if [ -n "$pkg_ran" ]; then
+	t0=$SECONDS
+	collect < <("$TOPDIR/scripts/pkg-check.sh" remove)
+	echo "# packages purged in $((SECONDS - t0)) s"
+	trap - EXIT
+fi
 
 # The report: one KTAP document over everything.
 {

@@ -7,6 +7,11 @@
 # busybox, kmod, iproute2, iperf3, tcpdump, the kernel modules the tests
 # need (with their dependencies), tcpkit.ko from build/SERIES, the CLI and
 # the built selftests, and scripts/vm-init as /init.
+#
+# TCPKIT_VM_MODULE, TCPKIT_VM_CLI and TCPKIT_VM_SELFTESTS replace the
+# tree's module, CLI and selftests directory (make check's packaged run:
+# the DKMS-built module, /usr/bin/tcpkit, tests linked with the packaged
+# library).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +21,9 @@ rel=$("$TOPDIR/scripts/kernel.sh" release "$series")
 kdir=$("$TOPDIR/scripts/kernel.sh" fetch "$series")
 build=$TOPDIR/build/$series
 root=$(dirname "$out")/root
+module=${TCPKIT_VM_MODULE:-$build/tcpkit.ko}
+cli=${TCPKIT_VM_CLI:-$TOPDIR/cli/tcpkit}
+selftests=${TCPKIT_VM_SELFTESTS:-$TOPDIR/build/selftests}
 
 # Kernel modules the selftests and benchmarks load, beyond tcpkit itself.
 WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress
@@ -28,7 +36,7 @@ OPTIONAL_MODULES="nfnetlink_hook:CONFIG_NETFILTER_NETLINK_HOOK"
 
 BINARIES="kmod ip tc ss nstat iperf3 tcpdump ethtool"
 
-[ -f "$build/tcpkit.ko" ] || die "$build/tcpkit.ko missing: run 'make KVER=$series'"
+[ -f "$module" ] || die "$module missing: run 'make KVER=$series'"
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,root,etc,opt/tcpkit}
@@ -81,10 +89,10 @@ for tool in modprobe insmod rmmod lsmod depmod modinfo; do
 done
 
 # Userspace of this tree: CLI, library, selftests.
-if [ -x "$TOPDIR/cli/tcpkit" ]; then
-	copy_with_libs "$TOPDIR/cli/tcpkit" /usr/bin/tcpkit
+if [ -x "$cli" ]; then
+	copy_with_libs "$cli" /usr/bin/tcpkit
 fi
-cp -a "$TOPDIR/build/selftests" "$root/opt/tcpkit/selftests"
+cp -a "$selftests" "$root/opt/tcpkit/selftests"
 cp -a "$TOPDIR/scripts/guest" "$root/opt/tcpkit/guest"
 [ -d "$TOPDIR/build/bench" ] && cp -a "$TOPDIR/build/bench" "$root/opt/tcpkit/bench"
 for t in "$root"/opt/tcpkit/selftests/*; do
@@ -137,8 +145,9 @@ for m in $OPTIONAL_MODULES; do
 		add_module "${m%%:*}"
 	fi
 done
-cp "$build/tcpkit.ko" "$dst/extra/tcpkit.ko"
-for d in $(modinfo -F depends "$build/tcpkit.ko" | tr ',' ' '); do
+# DKMS keeps the kernel's module compression (6.12: tcpkit.ko.xz).
+cp "$module" "$dst/extra/$(basename "$module")"
+for d in $(modinfo -F depends "$module" | tr ',' ' '); do
 	add_module "$d"
 done
 depmod -b "$root" "$rel"

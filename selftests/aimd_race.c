@@ -77,7 +77,7 @@ static void *writer_run(void *arg)
 	struct writer *w = arg;
 	struct tcpkit *tk = tcpkit_open();
 	uint32_t v, alpha0, beta0;
-	struct tcpkit_aimd set, got;
+	struct tcpkit_aimd set, got = { .size = sizeof(got) };
 	int i, ret;
 
 	pthread_barrier_wait(&start);

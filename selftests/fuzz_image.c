@@ -23,6 +23,7 @@
 #include <linux/tcp.h>
 
 #include "libtcpkit.h"
+#include "../lib/crc32c.h"
 #include "fuzz_lib.h"
 
 #define HDR	TCPKIT_IMAGE_HDR_LEN
@@ -63,8 +64,8 @@ static void fix_header(unsigned char *b, size_t len)
 
 	put_le32(b + 16, len - HDR);
 	put_le32(b + 20, 0);
-	crc = tcpkit_crc32c(0, b, HDR);
-	crc = tcpkit_crc32c(crc, b + HDR, len - HDR);
+	crc = tk_crc32c(0, b, HDR);
+	crc = tk_crc32c(crc, b + HDR, len - HDR);
 	put_le32(b + 20, crc);
 }
 
@@ -550,7 +551,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		{
-			struct tcpkit_field f;
+			struct tcpkit_field f = { .size = sizeof(f) };
 			size_t cur = 0;
 			unsigned int fields = 0;
 

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <netinet/tcp.h>
@@ -24,10 +27,11 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
+#include "../lib/crc32c.h"
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
-#define PLAN		44
+#define PLAN		48
 
 /* ---- payload builder ------------------------------------------------ */
 
@@ -87,6 +91,7 @@ enum mutation {
 	M_RCV_DATA_HDRONLY,	/* (used with from_payload as a plain image) */
 	M_HOLD,			/* a hold id: never part of an image */
 	M_HOLD_OPT,		/* the same, marked optional */
+	M_RCV_DATA_OPT,		/* the receive queue's chunk marked optional */
 	M_HOSTILE_HOST,		/* host name with terminal controls, bad UTF-8 */
 };
 
@@ -177,7 +182,8 @@ static struct pb build(enum mutation m)
 	}
 	for (i = 0; i < RCV_LEN; i++)
 		data[i] = pattern(i, 1);
-	put(&b, TCPKIT_A_CONN_RCV_DATA, data, RCV_LEN);
+	put(&b, TCPKIT_A_CONN_RCV_DATA |
+	    (m == M_RCV_DATA_OPT ? TCPKIT_IMG_ATTR_OPTIONAL : 0), data, RCV_LEN);
 	free(data);
 
 	{
@@ -228,8 +234,8 @@ static unsigned char *encode_raw(const struct pb *b, uint32_t flags,
 	le32(f + 16, (uint32_t)b->len);
 	le16(f + 24, TCPKIT_FAMILY_VERSION);
 	memcpy(f + TCPKIT_IMAGE_HDR_LEN, b->p, b->len);
-	crc = tcpkit_crc32c(0, f, TCPKIT_IMAGE_HDR_LEN);
-	crc = tcpkit_crc32c(crc, b->p, b->len);
+	crc = tk_crc32c(0, f, TCPKIT_IMAGE_HDR_LEN);
+	crc = tk_crc32c(crc, b->p, b->len);
 	le32(f + 20, crc);
 	*len = TCPKIT_IMAGE_HDR_LEN + b->len;
 	return f;
@@ -240,7 +246,7 @@ static void fix_crc(unsigned char *f, size_t len)
 	uint32_t crc;
 
 	le32(f + 20, 0);
-	crc = tcpkit_crc32c(0, f, len);
+	crc = tk_crc32c(0, f, len);
 	le32(f + 20, crc);
 }
 
@@ -301,14 +307,14 @@ static void expect_file_refused(const char *name, const unsigned char *f,
 
 static void test_crc(void)
 {
-	uint32_t c = tcpkit_crc32c(0, "123456789", 9);
-	uint32_t s = tcpkit_crc32c(tcpkit_crc32c(0, "1234", 4), "56789", 5);
+	uint32_t c = tk_crc32c(0, "123456789", 9);
+	uint32_t s = tk_crc32c(tk_crc32c(0, "1234", 4), "56789", 5);
 	unsigned char z[32] = { 0 };
 
 	result(c == 0xe3069283, "crc32c_check_value", "got 0x%08x", c);
 	result(s == c, "crc32c_chained", "got 0x%08x", s);
 	/* RFC 3720 B.4: 32 bytes of zeroes */
-	c = tcpkit_crc32c(0, z, sizeof(z));
+	c = tk_crc32c(0, z, sizeof(z));
 	result(c == 0x8a9136aa, "crc32c_rfc3720_zeroes", "got 0x%08x", c);
 }
 
@@ -357,6 +363,24 @@ static void test_roundtrip(void)
 	result(ok, "file_roundtrip", "%s", tcpkit_strerror());
 	unlink(path);
 
+	/* a symlink at the path is replaced, its target left alone */
+	{
+		char target[] = "/tmp/tcpkit-target-XXXXXX", got[8] = "";
+		struct stat st;
+		int tfd = mkstemp(target);
+
+		ok = tfd >= 0 && write(tfd, "keep", 4) == 4 && !close(tfd) &&
+		     !symlink(target, path) &&
+		     tcpkit_image_write_file(img, path) == 0 &&
+		     !lstat(path, &st) && S_ISREG(st.st_mode) &&
+		     (tfd = open(target, O_RDONLY)) >= 0 &&
+		     read(tfd, got, sizeof(got)) == 4 && !close(tfd) &&
+		     !memcmp(got, "keep", 4);
+		result(ok, "file_symlink_replaced", "%s", tcpkit_strerror());
+		unlink(path);
+		unlink(target);
+	}
+
 	tcpkit_image_tuple(img, &t);
 	ok = t.family == AF_INET && t.sport == 5000 && t.dport == 40000 &&
 	     t.saddr.v4.s_addr == htonl(0x0a000001) &&
@@ -391,7 +415,7 @@ static void test_roundtrip(void)
 	free(q);
 
 	{
-		struct tcpkit_field f;
+		struct tcpkit_field f = { .size = sizeof(f) };
 		int names = 0, milli = 0, data = 0;
 		size_t cur = 0;
 
@@ -405,6 +429,17 @@ static void test_roundtrip(void)
 		result(names == 28 && milli == 2 && data == 3,
 		       "field_iteration", "names %d milli %d data %d",
 		       names, milli, data);
+	}
+	{
+		/* size 0 is the first layout; below it, nothing is written */
+		struct tcpkit_field zero = { 0 }, small = { .size = 4 };
+		size_t c0 = 0, c1 = 0;
+		int r0 = tcpkit_image_next_field(img, &c0, &zero);
+		int r1 = tcpkit_image_next_field(img, &c1, &small);
+
+		result(r0 == 1 && zero.size == sizeof(zero) && r1 == -EINVAL &&
+		       c1 == 0 && small.name == NULL, "field_size_rule",
+		       "size 0: %d (size %u), size 4: %d", r0, zero.size, r1);
 	}
 	result(tcpkit_image_flags(img) == 0 &&
 	       !tcpkit_image_header_only(img), "flags_ms_clock", NULL);
@@ -442,6 +477,40 @@ static void test_header_damage(void)
 			    "truncated");
 	expect_file_refused("truncated_header", f, 20, EINVAL, "truncated");
 	expect_file_refused("empty_file", f, 0, EINVAL, "truncated");
+	free(f);
+
+	/*
+	 * A header may claim 255 MiB for a short file: reading it must not
+	 * take that memory first (run under a 64 MiB address-space limit).
+	 */
+	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
+	le32(f + 16, 255U << 20);
+	fix_crc(f, TCPKIT_IMAGE_HDR_LEN);
+	{
+		int status = -1, before = failed;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (!pid) {
+			struct rlimit rl = { 64 << 20, 64 << 20 };
+
+			if (setrlimit(RLIMIT_AS, &rl))
+				_exit(3);
+			expect_file_refused("huge_claim_not_allocated", f, len,
+					    EINVAL, "truncated");
+			fflush(stdout);
+			_exit(failed != before);
+		}
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		test_no++;
+		if (status != 0)
+			failed++;
+		if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+			printf("not ok %d huge_claim_not_allocated # child status %d\n",
+			       test_no, status);
+	}
 	free(f);
 
 	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
@@ -548,7 +617,7 @@ static void test_payload_damage(void)
 	img = tcpkit_image_from_payload(b.p, b.len);
 	ok = img != NULL;
 	if (img) {
-		struct tcpkit_field f;
+		struct tcpkit_field f = { .size = sizeof(f) };
 		size_t cur = 0;
 		int unknown = 0;
 
@@ -558,6 +627,28 @@ static void test_payload_damage(void)
 		ok = unknown == 1;
 	}
 	result(ok, "unknown_optional_accepted", "%s", tcpkit_strerror());
+	tcpkit_image_free(img);
+	free(b.p);
+
+	/* a known attribute means the same with the optional bit: the
+	 * chunk validation counts is the chunk queue_copy copies
+	 */
+	b = build(M_RCV_DATA_OPT);
+	img = tcpkit_image_from_payload(b.p, b.len);
+	ok = img != NULL;
+	if (img) {
+		unsigned char q[RCV_LEN + 1];
+		uint64_t bytes = 0;
+		unsigned int chunks = 0;
+
+		memset(q, 0xaa, sizeof(q));
+		ok = !tcpkit_image_queue(img, TCPKIT_QUEUE_RECV, &bytes, &chunks) &&
+		     bytes == RCV_LEN && chunks == 1 &&
+		     !tcpkit_image_queue_copy(img, TCPKIT_QUEUE_RECV, q, RCV_LEN);
+		for (i = 0; ok && i < RCV_LEN; i++)
+			ok = q[i] == pattern(i, 1);
+	}
+	result(ok, "optional_data_chunk_copied", "%s", tcpkit_strerror());
 	tcpkit_image_free(img);
 	free(b.p);
 

@@ -34,7 +34,7 @@
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
-#define PLAN	37
+#define PLAN	38
 
 static void skip(const char *name, const char *why)
 {
@@ -160,7 +160,7 @@ static int is_frozen(struct tcpkit *tk, const struct tcpkit_tuple *t)
 	int found = 0;
 	size_t n, k;
 
-	if (tcpkit_frozen_list(tk, &list, &n))
+	if (tcpkit_frozen_list(tk, &list, &n, sizeof(*list)))
 		return -1;
 	for (k = 0; k < n; k++)
 		found |= list[k].tuple.family == t->family &&
@@ -194,7 +194,7 @@ int main(void)
 	int lfd, cfd, sfd, rfd, nsa, nsb, ufd, pfd[2], ret;
 	struct tcpkit_sockref ref = { .fd = -1 };
 	struct tcpkit *tk, *tkb;
-	struct tcpkit_aimd aimd;
+	struct tcpkit_aimd aimd = { .size = sizeof(aimd) };
 	struct tcpkit_tuple t;
 	socklen_t sl = sizeof(sa);
 	unsigned char *q;
@@ -300,6 +300,11 @@ int main(void)
 	ref.fd = 1000000;
 	expect_err("checkpoint_bad_fd", tcpkit_conn_get(tk, &ref, &back), tk,
 		   NULL);
+	/* a struct smaller than the first layout is refused before use */
+	ref.size = 4;
+	expect_err("sockref_size_too_small", tcpkit_conn_get(tk, &ref, &back),
+		   tk, "too small");
+	ref.size = 0;
 	ref.fd = -1;
 	ref.tuple = t;
 	ref.tuple.dport ^= 1;
