@@ -35,7 +35,6 @@ struct tcpkit {
 	char errmsg[TK_ERRLEN];
 };
 
-/* error.c: record a failure in @tk (may be NULL) and in the thread. */
 /*
  * Bytes of a caller's struct the library may use, from its @size (see
  * libtcpkit.h): 0 means the first layout, @first bytes; less than that is
@@ -56,11 +55,17 @@ static inline size_t tk_struct_len(uint32_t size, size_t first, size_t ours)
 #define TK_AIMD_SIZE1		tk_offsetofend(struct tcpkit_aimd, override)
 #define TK_FIELD_SIZE1		tk_offsetofend(struct tcpkit_field, buf)
 
+/* error.c: record a failure in @tk (may be NULL) and in the thread. */
 int tk_err(struct tcpkit *tk, int err, const char *fmt, ...) TK_PRINTF(3, 4);
 int tk_errno(struct tcpkit *tk, int err, const char *what);
 void tk_clear_err(struct tcpkit *tk);
 
-/* Called for every family message of a reply; return < 0 to stop. */
+/*
+ * Called for each message of the reply whose type is the request's (the
+ * family's); a return < 0 skips the rest, which is still read to its end
+ * (NLMSG_DONE or the ACK), and becomes tk_request()'s result. A positive
+ * return counts as 0.
+ */
 typedef int (*tk_msg_cb)(struct tcpkit *tk, const struct nlmsghdr *nlh,
 			 void *arg);
 

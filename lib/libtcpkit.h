@@ -52,7 +52,8 @@ struct tcpkit;
  * Open a generic netlink socket and resolve the "tcpkit" family (the kernel
  * autoloads the module through its family alias when it can).  Fails with
  * ENOENT when the family does not exist and EPROTO when the kernel speaks
- * another TCPKIT_FAMILY_VERSION.
+ * a TCPKIT_FAMILY_VERSION older than the library's (the version grows with
+ * additions only, so a newer kernel serves this library).
  *
  * A handle acts in the network namespace the calling thread was in when
  * it was opened: tuples are looked up there, and sockets named by fd must

@@ -554,9 +554,10 @@ static int tk_resolve_family(struct tcpkit *tk)
 			      TCPKIT_FAMILY_NAME);
 	if (ret)
 		return ret;
-	if (tk->family_version != TCPKIT_FAMILY_VERSION)
+	/* The version grows with additions only: a newer kernel serves us. */
+	if (tk->family_version < TCPKIT_FAMILY_VERSION)
 		return tk_err(tk, EPROTO,
-			      "kernel speaks tcpkit family version %u, this library version %u",
+			      "kernel speaks tcpkit family version %u, older than this library's %u: update the module",
 			      tk->family_version, TCPKIT_FAMILY_VERSION);
 	return 0;
 }
