@@ -57,7 +57,7 @@ static void print_header(const struct tcpkit_image *img)
 
 	tcpkit_image_payload(img, &plen);
 	print_open("image");
-	print_uint("version", TCPKIT_IMAGE_VERSION);
+	print_uint("version", tcpkit_image_version(img));
 	print_flags(tcpkit_image_flags(img));
 	print_uint("payload_len", plen);
 	snprintf(crc, sizeof(crc), "0x%08x", tcpkit_image_crc32c(img));

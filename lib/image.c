@@ -458,6 +458,7 @@ struct tcpkit_image *tk_image_new(struct tcpkit *tk, void *data, size_t len,
 	}
 	img->data = data;
 	img->len = len;
+	img->format_version = TCPKIT_IMAGE_VERSION;
 	img->family_version = TCPKIT_FAMILY_VERSION;
 	img->header_only = vflags & TK_IMG_HEADER_ONLY;
 	img->lenient = vflags & TK_IMG_ALLOW_UNKNOWN;
@@ -514,6 +515,11 @@ uint32_t tcpkit_image_flags(const struct tcpkit_image *img)
 unsigned int tcpkit_image_family_version(const struct tcpkit_image *img)
 {
 	return img->family_version;
+}
+
+unsigned int tcpkit_image_version(const struct tcpkit_image *img)
+{
+	return img->format_version;
 }
 
 bool tcpkit_image_header_only(const struct tcpkit_image *img)

@@ -139,6 +139,7 @@ static struct tcpkit_image *tk_decode(const unsigned char *hdr,
 		errno = EINVAL;
 		return NULL;
 	}
+	img->format_version = get_le16(h + HDR_VERSION);
 	img->family_version = get_le16(h + HDR_FAMVER);
 	return img;
 }

@@ -93,6 +93,7 @@ struct tcpkit_image {
 	unsigned char *data;
 	size_t len;
 	uint32_t flags;			/* TCPKIT_IMAGE_F_* */
+	unsigned int format_version;	/* the file's, or TCPKIT_IMAGE_VERSION */
 	unsigned int family_version;
 	bool header_only;
 	bool lenient;			/* TK_IMG_ALLOW_UNKNOWN */

@@ -215,6 +215,11 @@ uint32_t tcpkit_image_crc32c(const struct tcpkit_image *img);
 /* TCPKIT_FAMILY_VERSION recorded in the file (or of this library). */
 unsigned int tcpkit_image_family_version(const struct tcpkit_image *img);
 
+/* The file's format version (TCPKIT_IMAGE_VERSION for an image not read
+ * from a file). Since LIBTCPKIT_1.2.
+ */
+unsigned int tcpkit_image_version(const struct tcpkit_image *img);
+
 /* True for an image of TCPKIT_CMD_CONN_GET: state only, no queue data. */
 bool tcpkit_image_header_only(const struct tcpkit_image *img);
 
