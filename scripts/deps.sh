@@ -11,7 +11,7 @@ PACKAGES="gcc make libc6-dev pkg-config libmnl-dev file cpio kmod
 	qemu-system-x86 busybox-static iproute2 iperf3 tcpdump ethtool
 	sparse linux-source-6.12 python3 python3-yaml python3-jsonschema
 	gnuplot-nox xz-utils bc flex bison libelf-dev
-	dpkg-dev debhelper dh-dkms dkms lintian abigail-tools"
+	dpkg-dev debhelper dh-dkms dkms lintian abigail-tools bash-completion"
 for s in $SUPPORTED_SERIES; do
 	series_source "$s" > /dev/null ||
 		PACKAGES="$PACKAGES linux-headers-$(series_meta "$s")"

@@ -3,8 +3,9 @@
 #
 # man-check.sh TCPKIT: tcpkit(8)'s SYNOPSIS and the CLI's own usage
 # (`tcpkit help`, `tcpkit OBJECT help`) must name the same keywords and
-# options, so that neither documents what the other does not accept.
-# Placeholders are upper case and left out. Prints one KTAP-style line.
+# options, so that neither documents what the other does not accept; and
+# the bash completion must offer every one of them. Placeholders are upper
+# case and left out. Prints KTAP-style lines.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,8 +34,46 @@ cli_words()
 		sed -E 's/^[^-a-z]//' | sort -u
 }
 
-if ! diff <(man_words) <(cli_words) | sed 's/^/# /'; then
+# Keywords and options as typed: -X[yz] is -X, -xyz and --xyz.
+cli_typed()
+{
+	cli_words | grep -vxE 'tcpkit|-.*' | grep -vxFf <(opt_tails)
+	"$cli" help | grep -oE -- '-[A-Za-z]\[[a-z]+\]' |
+		sed -E 's/^-(.)\[(.*)\]$/-\1\n-\L\1\E\2\n--\L\1\E\2/'
+}
+
+# The tails of the -x[yz] options, which cli_words sees as words.
+opt_tails()
+{
+	"$cli" help | grep -oE -- '-[A-Za-z]\[[a-z]+\]' | sed -E 's/^-(.)\[(.*)\]$/\2/'
+}
+
+# Every word the completion offers: compgen -W lists, COMPREPLY=(help).
+completion_words()
+{
+	local f=$TOPDIR/cli/tcpkit.bash-completion sock
+
+	sock=$(sed -n 's/^[[:space:]]*local sock="\(.*\)"$/\1/p' "$f")
+	{
+		grep -oE 'compgen -W "[^"$]*(\$sock[^"]*)?"' "$f" |
+			sed -e 's/^compgen -W "//' -e 's/"$//' -e "s/\\\$sock/$sock/"
+		grep -oE 'COMPREPLY=\([a-z]+\)' "$f" | sed -E 's/.*\((.*)\)/\1/'
+	} | tr ' ' '\n' | grep . | sort -u
+}
+
+failed=0
+if diff <(man_words) <(cli_words) | sed 's/^/# /'; then
+	echo "ok - man: tcpkit(8) SYNOPSIS and the CLI usage name the same keywords"
+else
 	echo "not ok - man: tcpkit(8) SYNOPSIS and the CLI usage name the same keywords (< man, > CLI)"
-	exit 1
+	failed=1
 fi
-echo "ok - man: tcpkit(8) SYNOPSIS and the CLI usage name the same keywords"
+missing=$(comm -23 <(cli_typed | sort -u) <(completion_words))
+if [ -z "$missing" ]; then
+	echo "ok - completion: bash completion offers every keyword and option of the CLI"
+else
+	echo "# not offered: $(echo $missing)"
+	echo "not ok - completion: bash completion offers every keyword and option of the CLI"
+	failed=1
+fi
+exit $failed
