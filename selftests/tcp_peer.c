@@ -27,7 +27,8 @@
  *                checked them), and the longest pause between two reads
  *                that returned data, in ms, with the receive offset at
  *                which it ended; then " gaps=B-E,..." (or "gaps=-"): the
- *                first 32 such pauses of 50 ms or more, from the last
+ *                first 1024 such pauses of 50 ms or more (a loaded or
+ *                debug VM makes many), from the last
  *                read before to the first read after, in CLOCK_BOOTTIME
  *                ms (the clock of /proc/uptime)
  *
@@ -130,7 +131,7 @@ static void sum_prefix(struct sum *c, int s, uint64_t len, unsigned char *buf)
 	}
 }
 
-#define MAX_GAPS	32
+#define MAX_GAPS	1024
 
 static unsigned long long boot_ms(void)
 {
@@ -240,7 +241,7 @@ int main(int argc, char **argv)
 	sigset_t usr2, unblocked;
 	socklen_t sl;
 	double t0;
-	char text[2048];
+	static char text[MAX_GAPS * 48 + 256];
 
 	if (argc < 2)
 		die("usage: tcp_peer server|client ADDR PORT [OPTIONS] | resume [OPTIONS]");
