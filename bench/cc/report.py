@@ -426,11 +426,21 @@ def main():
             ', '.join('%.2f: %s' % (g, e) for g, e in zip(gaps, ev2)),
             ', '.join('%.3f' % j for j in jt)))
     w('')
+    cr = [x['rtt_ms'] for k, v in res.items() if k.startswith('conv/')
+          for x in v]
+    conv_rtt = sum(cr) / len(cr) / 1000 if cr else 0.03
     w('C = %.0f segments at %g Mbit/s. The model assumes both flows lose '
       'at every event; with a drop-tail queue the flow sending more loses '
-      'more often, so measured convergence can be faster than the model '
-      '(and the newcomer\'s slow start already brings it part of the way).'
-      % (cap, rate))
+      'more often, so measured convergence can be faster than the model, '
+      'and the newcomer\'s slow start already brings it part of the way: '
+      'compare the measured events with the theory from the gap at its '
+      'first event rather than from nothing. With beta = 0.5 one loss that '
+      'hits only one flow halves its window for a whole cycle ((1 - beta) '
+      'C / (2 alpha) RTTs, about %.1f s here), so the smoothed ratio keeps '
+      'dipping under 0.8 long after the shares are equal on average (see '
+      'Jain over the last 10 s): for such flows the "stays" column times '
+      'the sawtooth\'s last dip, not convergence.'
+      % (cap, rate, 0.5 * cap / 2 * conv_rtt))
     w('')
 
     # 5. model
@@ -587,6 +597,12 @@ def main():
                            max(1, len(xs) - 1))
             w('| %s | %s | %.0f | %.0f |' % (label(a), ', '.join(
                 '%.0f' % x for x in xs), m, sd))
+        allx = [cpu[a][r] for a in cpu for r in runs]
+        w('')
+        w('Runs span %.0f to %.0f Mbit/s: under TCG the guest\'s throughput '
+          'follows the host\'s load (other VMs on a shared host move it by '
+          'a factor of two or more), so single runs say little; the pairing '
+          'and the interval are for that.' % (min(allx), max(allx)))
         ci = ratio_ci([(cpu['reno'][r], cpu['aimd1'][r]) for r in runs])
         if ci:
             ok = ci[1] <= 1 <= ci[2] or ci[1] > 0.97
