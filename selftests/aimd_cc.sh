@@ -109,7 +109,7 @@ flow()
 
 # two_flows N1 N2: flow "glob" (aimd on the global values, receive window
 # 40 segments, every N1th of its packets dropped) and flow "own" (its own
-# alpha 4, beta 0.875 set over netlink right after connect(), window 96,
+# alpha 4, beta 0.875 set over netlink right after connect(), window 128,
 # every N2th dropped) at the same time through the same router, each on its
 # own port and drop counter. The own flow's first cuts come down from its
 # slow start's overshoot, each from a cwnd that stands still above what the
@@ -131,7 +131,7 @@ two_flows()
 	tc -n $R qdisc change dev r1 root netem delay 40ms limit 10000 || return 1
 	ip netns exec $D ./aimd_flow recv -p $PORT -W $CLAMP > $OUT.glob.recv &
 	r1=$!
-	ip netns exec $D ./aimd_flow recv -p $((PORT + 1)) -W $((96 * 1448)) \
+	ip netns exec $D ./aimd_flow recv -p $((PORT + 1)) -W $((128 * 1448)) \
 		> $OUT.own.recv &
 	r2=$!
 	ip netns exec $S ./aimd_flow send -d 10.0.2.1 -p $PORT -C aimd \
@@ -164,6 +164,19 @@ growth_ok()
 		if (v["alpha"] < (1 - tol) * a || v["alpha"] > (1 + tol) * a) bad++
 	}
 	END { exit !(n >= 1 && !bad) }' $OUT.$1
+}
+
+# growth_mean_ok NAME ALPHA_MILLI TOL: at least two phases, their mean
+# within TOL. The own flow's phases are short where the receive window
+# holds it (6.1: with a window of 96, 9 or 10 steps from the cut back up,
+# single phases measured 3.60 and 4.45 beside ones at 3.98 to 4.07).
+growth_mean_ok()
+{
+	awk -v a="$2" -v tol="$3" '/^growth/ {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		sum += v["alpha"]; n++
+	}
+	END { exit !(n >= 2 && sum / n >= (1 - tol) * a && sum / n <= (1 + tol) * a) }' $OUT.$1
 }
 
 # same_cuts A B: the cuts that end a growth phase (from the plateau) are
@@ -306,8 +319,8 @@ ktap_check "two flows: global (1, 0.5) flow grows 1 segment per RTT +-10%" \
 	growth_ok glob 1000
 ktap_check "two flows: own (4, 0.875) flow's every cut is floor(0.875 cwnd)" \
 	cuts_exact own
-ktap_check "two flows: own (4, 0.875) flow grows 4 segments per RTT +-15%" \
-	growth_ok own 4000 0.15
+ktap_check "two flows: own (4, 0.875) flow grows 4 segments per RTT +-10% (mean)" \
+	growth_mean_ok own 4000 0.1
 ktap_check "two flows: only the own flow reports an override, with its values" \
 	sh -c "grep -q '^ccinfo alpha=1000 beta=500 .* override=0' $OUT.glob &&
 		grep -q '^ccinfo alpha=4000 beta=875 .* override=1' $OUT.own"
