@@ -18,7 +18,11 @@
 # alpha (+-10%) segments per cwnd packets delivered; aimd(1, 0.5) makes the
 # same cuts as reno (the plateau depends a little on timing) and grows at
 # the same rate (+-8%); with ECN marks, CWR cuts use beta_ecn and the
-# connection's counters tell the two kinds apart.
+# connection's counters tell the two kinds apart. Per-connection parameters:
+# two flows at once over the same path, one on the global values (1, 0.5),
+# one with its own (4, 0.875) set through the tcpkit family; each one's cuts
+# and growth match its own parameters, and only the second reports an
+# override.
 . ./ktap.sh
 
 
@@ -103,6 +107,44 @@ flow()
 	sed 's/^/# /' $OUT.$1
 }
 
+# two_flows N1 N2: flow "glob" (aimd on the global values, receive window
+# 40 segments, every N1th of its packets dropped) and flow "own" (its own
+# alpha 4, beta 0.875 set over netlink right after connect(), window 128,
+# every N2th dropped) at the same time through the same router, each on its
+# own port and drop counter. The own flow's first cuts come down from its
+# slow start's overshoot, each from a cwnd that stands still above what the
+# window lets out (the exact beta check); later ones end growth phases
+# (the alpha check). Without the override it would cut by half and grow by
+# one. The path's delay doubles to 40 ms meanwhile, so that the two send
+# about as many packets per second as aimd_cc's single flows.
+two_flows()
+{
+	local r1 r2 s1
+
+	tc -n $R filter del dev r0 ingress 2>/dev/null
+	tc -n $R filter add dev r0 ingress protocol ip prio 1 u32 \
+		match ip protocol 6 0xff match ip dport $PORT 0xffff \
+		action gact ok random determ drop "$1" || return 1
+	tc -n $R filter add dev r0 ingress protocol ip prio 2 u32 \
+		match ip protocol 6 0xff match ip dport $((PORT + 1)) 0xffff \
+		action gact ok random determ drop "$2" || return 1
+	tc -n $R qdisc change dev r1 root netem delay 40ms limit 10000 || return 1
+	ip netns exec $D ./aimd_flow recv -p $PORT -W $CLAMP > $OUT.glob.recv &
+	r1=$!
+	ip netns exec $D ./aimd_flow recv -p $((PORT + 1)) -W $((128 * 1448)) \
+		> $OUT.own.recv &
+	r2=$!
+	ip netns exec $S ./aimd_flow send -d 10.0.2.1 -p $PORT -C aimd \
+		-b 500 -k 4 -g 2 -t 40 > $OUT.glob 2>&1 &
+	s1=$!
+	ip netns exec $S ./aimd_flow send -d 10.0.2.1 -p $((PORT + 1)) -C aimd \
+		-P 4000,875 -b 875 -k 8 -g 3 -t 40 > $OUT.own 2>&1
+	wait $s1 $r1 $r2
+	tc -n $R qdisc change dev r1 root netem delay 20ms limit 10000
+	sed 's/^/# glob: /' $OUT.glob
+	sed 's/^/# own: /' $OUT.own
+}
+
 # cuts_exact NAME: at least 2 cuts from a stable cwnd, all of them exact.
 cuts_exact()
 {
@@ -122,6 +164,19 @@ growth_ok()
 		if (v["alpha"] < (1 - tol) * a || v["alpha"] > (1 + tol) * a) bad++
 	}
 	END { exit !(n >= 1 && !bad) }' $OUT.$1
+}
+
+# growth_mean_ok NAME ALPHA_MILLI TOL: at least two phases, their mean
+# within TOL. The own flow's phases are short where the receive window
+# holds it (6.1: with a window of 96, 9 or 10 steps from the cut back up,
+# single phases measured 3.60 and 4.45 beside ones at 3.98 to 4.07).
+growth_mean_ok()
+{
+	awk -v a="$2" -v tol="$3" '/^growth/ {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		sum += v["alpha"]; n++
+	}
+	END { exit !(n >= 2 && sum / n >= (1 - tol) * a && sum / n <= (1 + tol) * a) }' $OUT.$1
 }
 
 # same_cuts A B: the cuts that end a growth phase (from the plateau) are
@@ -174,7 +229,7 @@ for m in tcpkit veth sch_netem sch_ingress cls_u32 act_gact; do
 		exit 4
 	fi
 done
-ktap_plan 19
+ktap_plan 25
 if ! setup; then
 	ktap_diag "cannot set up the topology (veth, netem, u32, gact, ethtool)"
 	exit 1
@@ -257,6 +312,21 @@ ktap_check "aimd(1, 0.5, ecn 0.8): TCP_CC_INFO counts match the cuts" \
 			     v["beta_ecn"] == 800) }' $OUT.ecn
 
 set_aimd 1 0.5
+two_flows 1500 1000
+ktap_check "two flows: global (1, 0.5) flow's every cut is floor(0.5 cwnd)" \
+	cuts_exact glob
+ktap_check "two flows: global (1, 0.5) flow grows 1 segment per RTT +-10%" \
+	growth_ok glob 1000
+ktap_check "two flows: own (4, 0.875) flow's every cut is floor(0.875 cwnd)" \
+	cuts_exact own
+ktap_check "two flows: own (4, 0.875) flow grows 4 segments per RTT +-10% (mean)" \
+	growth_mean_ok own 4000 0.1
+ktap_check "two flows: only the own flow reports an override, with its values" \
+	sh -c "grep -q '^ccinfo alpha=1000 beta=500 .* override=0' $OUT.glob &&
+		grep -q '^ccinfo alpha=4000 beta=875 .* override=1' $OUT.own"
+ktap_check "two flows: the global values did not move" \
+	sh -c "[ \"\$(cat $P/alpha) \$(cat $P/beta)\" = '1 0.5' ]"
+
 ktap_check "no retransmission timeout in any flow" \
-	sh -c "! grep -q '^cut.* state=4 ' $OUT.reno $OUT.aimd $OUT.half $OUT.four $OUT.gentle $OUT.ecn"
+	sh -c "! grep -q '^cut.* state=4 ' $OUT.reno $OUT.aimd $OUT.half $OUT.four $OUT.gentle $OUT.ecn $OUT.glob $OUT.own"
 ktap_exit

@@ -5,7 +5,8 @@
  *
  *   aimd_flow recv -p PORT [-W CLAMP_BYTES]
  *   aimd_flow send -d ADDR -p PORT [-C CC] [-b BETA] [-e BETA_ECN]
- *                  [-k CUTS] [-g GROWTHS] [-s ECN,LOSS] [-t SECONDS] [-v]
+ *                  [-k CUTS] [-g GROWTHS] [-s ECN,LOSS] [-t SECONDS]
+ *                  [-P ALPHA,BETA] [-v]
  *
  * The receiver clamps its window (TCP_WINDOW_CLAMP) so that the sender's
  * cwnd stops growing at a plateau; the path drops a packet now and then.
@@ -33,8 +34,10 @@
  * thousandths of a segment per cwnd packets delivered (Linux's RTT), and M2
  * the same per smoothed RTT of wall-clock time (informational).
  * BETA and BETA_ECN are in thousandths (default 500 and 0 = BETA). With
- * aimd, the connection's TCP_CC_INFO counters follow as
- *   ccinfo alpha=A beta=B beta_ecn=E loss_cuts=L ecn_cuts=N
+ * -P, the sender gives its connection its own aimd parameters (thousandths)
+ * through the tcpkit family's AIMD_SET, right after connect() and before
+ * the first byte. With aimd, the connection's TCP_CC_INFO values follow as
+ *   ccinfo alpha=A beta=B beta_ecn=E loss_cuts=L ecn_cuts=N override=0|1
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +53,7 @@
 #include <unistd.h>
 #include <linux/tcp.h>
 
+#include "conn_lib.h"
 #include "flow_lib.h"
 
 #define MAX_SAMPLES	200000
@@ -338,13 +342,30 @@ static void print_ccinfo(int fd, const char *name)
 		printf("# ccinfo unavailable\n");
 		return;
 	}
-	printf("ccinfo alpha=%u beta=%u beta_ecn=%u loss_cuts=%u ecn_cuts=%u\n",
-	       ai.alpha, ai.beta, ai.beta_ecn, ai.loss_cuts, ai.ecn_cuts);
+	printf("ccinfo alpha=%u beta=%u beta_ecn=%u loss_cuts=%u ecn_cuts=%u override=%u\n",
+	       ai.alpha, ai.beta, ai.beta_ecn, ai.loss_cuts, ai.ecn_cuts,
+	       !!(ai.flags & TCPKIT_AIMD_INFO_OVERRIDE));
+}
+
+/* The connection's own parameters, through the tcpkit family. */
+static int set_own(int fd, uint32_t alpha, uint32_t beta)
+{
+	struct tk t;
+	int err;
+
+	err = tk_open(&t);
+	if (!err)
+		err = tk_aimd_set(&t, fd, alpha, beta, UINT32_MAX);
+	if (err)
+		fprintf(stderr, "AIMD_SET alpha %u beta %u: %s (%s)\n", alpha,
+			beta, strerror(-err), t.msg);
+	tk_close(&t);
+	return err;
 }
 
 static int do_send(const char *addr, int port, const char *cc,
-		   unsigned int want_cuts,
-		   unsigned int want_growth, int seconds, int verbose)
+		   unsigned int want_cuts, unsigned int want_growth,
+		   int seconds, const uint32_t *own, int verbose)
 {
 	struct timespec tick = { 0, 1000000 };
 	unsigned int cuts = 0, grown = 0, tail = 0, last = 0, secn = 0, sloss = 0;
@@ -358,6 +379,8 @@ static int do_send(const char *addr, int port, const char *cc,
 		return 1;
 	fd = flow_connect(addr, port, cc, name, sizeof(name));
 	if (fd < 0)
+		return 1;
+	if (own && set_own(fd, own[0], own[1]))
 		return 1;
 	printf("# cc=%s beta=%u beta_ecn=%u\n", name, beta, beta_ecn);
 	have_ccinfo = !strcmp(name, "aimd");
@@ -417,12 +440,13 @@ int main(int argc, char **argv)
 	int port = 0, clamp = 0, seconds = 20, verbose = 0, opt;
 	const char *addr = NULL, *cc = NULL;
 	unsigned int cuts = 4, grow = 1;
+	uint32_t own[2], *ownp = NULL;
 
 	if (argc < 2)
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "p:W:d:C:b:e:k:g:s:t:v")) != -1) {
+	while ((opt = getopt(argc, argv, "p:W:d:C:b:e:k:g:s:t:P:v")) != -1) {
 		switch (opt) {
 		case 'p':
 			port = atoi(optarg);
@@ -456,6 +480,11 @@ int main(int argc, char **argv)
 		case 't':
 			seconds = atoi(optarg);
 			break;
+		case 'P':
+			if (sscanf(optarg, "%u,%u", &own[0], &own[1]) != 2)
+				goto usage;
+			ownp = own;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -468,13 +497,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "recv"))
 		return do_recv(port, clamp);
 	if (!strcmp(argv[1], "send") && addr)
-		return do_send(addr, port, cc, cuts, grow, seconds,
+		return do_send(addr, port, cc, cuts, grow, seconds, ownp,
 			       verbose);
 usage:
 	fprintf(stderr,
 		"usage: %s recv -p PORT [-W CLAMP]\n"
 		"       %s send -d ADDR -p PORT [-C CC] [-b BETA] [-e BETA_ECN] [-k CUTS]\n"
-		"            [-g GROWTHS] [-s ECN,LOSS] [-t SECONDS] [-v]\n",
+		"            [-g GROWTHS] [-s ECN,LOSS] [-t SECONDS] [-P ALPHA,BETA] [-v]\n",
 		argv[0], argv[0]);
 	return 1;
 }

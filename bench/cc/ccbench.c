@@ -7,14 +7,18 @@
  *   ccbench send -d ADDR -p PORT [-C CC] [-t SECONDS] [-s SKIP] [-n NAME]
  *		  [-i INTERVAL_MS] [-T TRACE_MS]
  *	one bulk flow with congestion control CC for SECONDS; prints
- *	  I NAME T_MS MBPS		goodput of each INTERVAL_MS (default 500)
+ *	  I NAME T_MS MBPS EVENTS CWND	goodput of each INTERVAL_MS (default 500),
+ *					over the time actually elapsed; EVENTS
+ *					counts congestion events so far (entries
+ *					into CWR, Recovery or Loss, sampled every
+ *					5 ms: each lasts an RTT or more); CWND now
  *	  T NAME T_MS CWND SSTHRESH	every TRACE_MS if given
  *	  R NAME cc=CC secs=S mbps=M cwnd_mean=W rtt_ms=R retrans=X
- *	    delivered=D
+ *	    delivered=D events=E
  *	where the R line covers the time after SKIP seconds (default 0): M is
  *	goodput (bytes acked), W the time average of cwnd sampled every 5 ms,
  *	R the mean smoothed RTT, X the segments retransmitted, D the segments
- *	delivered.
+ *	delivered, E the congestion events in the interval.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,7 +81,9 @@ static int do_send(const char *addr, int port, const char *cc, int seconds,
 		   int skip, const char *name, int interval_ms, int trace_ms)
 {
 	uint64_t t0, t, next_i, next_t = 0, start_bytes = 0, last_bytes = 0;
-	uint64_t cwnd_sum = 0, rtt_sum = 0, n = 0, start_t = 0;
+	uint64_t cwnd_sum = 0, rtt_sum = 0, n = 0, start_t = 0, last_i = 0;
+	unsigned int events = 0, start_events = 0;
+	uint8_t state = 0;
 	struct timespec tick = { 0, 5000000 };
 	uint32_t start_retrans = 0, start_delivered = 0;
 	char cc_name[16] = "";
@@ -100,12 +106,16 @@ static int do_send(const char *addr, int port, const char *cc, int seconds,
 		t = now_us() - t0;
 		if (info(fd, &ti))
 			break;
+		if (ti.tcpi_ca_state >= 2 && state < 2)	/* TCP_CA_CWR */
+			events++;
+		state = ti.tcpi_ca_state;
 		if (!started && t >= skip * 1000000ULL) {
 			started = 1;
 			start_t = t;
 			start_bytes = ti.tcpi_bytes_acked;
 			start_retrans = ti.tcpi_total_retrans;
 			start_delivered = ti.tcpi_delivered;
+			start_events = events;
 		}
 		if (started) {
 			cwnd_sum += ti.tcpi_snd_cwnd;
@@ -113,11 +123,12 @@ static int do_send(const char *addr, int port, const char *cc, int seconds,
 			n++;
 		}
 		if (t >= next_i) {
-			printf("I %s %llu %.3f\n", name,
+			printf("I %s %llu %.3f %u %u\n", name,
 			       (unsigned long long)t / 1000,
 			       (ti.tcpi_bytes_acked - last_bytes) * 8.0 /
-			       (interval_ms * 1000.0));
+			       (t - last_i), events, ti.tcpi_snd_cwnd);
 			last_bytes = ti.tcpi_bytes_acked;
+			last_i = t;
 			next_i += interval_ms * 1000ULL;
 		}
 		if (trace_ms && t >= next_t) {
@@ -130,12 +141,13 @@ static int do_send(const char *addr, int port, const char *cc, int seconds,
 			break;
 	}
 	if (n)
-		printf("R %s cc=%s secs=%.3f mbps=%.3f cwnd_mean=%.2f rtt_ms=%.2f retrans=%u delivered=%u\n",
+		printf("R %s cc=%s secs=%.3f mbps=%.3f cwnd_mean=%.2f rtt_ms=%.2f retrans=%u delivered=%u events=%u\n",
 		       name, cc_name, (t - start_t) / 1e6,
 		       (ti.tcpi_bytes_acked - start_bytes) * 8.0 / (t - start_t),
 		       (double)cwnd_sum / n, rtt_sum / 1000.0 / n,
 		       ti.tcpi_total_retrans - start_retrans,
-		       ti.tcpi_delivered - start_delivered);
+		       ti.tcpi_delivered - start_delivered,
+		       events - start_events);
 	fflush(stdout);
 	shutdown(fd, SHUT_RDWR);
 	pthread_join(thr, NULL);

@@ -12,25 +12,33 @@
 #
 # Algorithms: reno, cubic, highspeed and aimd with (alpha, beta) set through
 # the module parameters before each aimd flow (only one aimd setting is ever
-# live at a time). Scenarios: single-flow goodput, Jain's index of 2/4/8
-# flows, TCP-friendly pairs against reno, convergence of staggered flows,
-# mean window under periodic loss, unshaped bulk throughput.
+# live at a time). Scenarios: the path's capacity (one unshaped flow),
+# single-flow goodput, Jain's index of 2/4/8 flows, TCP-friendly pairs
+# against reno, convergence of staggered flows, mean window under periodic
+# loss, unshaped bulk throughput, and the time per call of the per-ACK
+# hooks (function_graph tracer).
 cd "$(dirname "$0")" || exit 1
 
 S=ccb-s R=ccb-r D=ccb-d
 P=/sys/module/tcpkit/parameters
+TR=/sys/kernel/tracing
 PORT=5201
-RATE=${RATE:-100}	# bottleneck, Mbit/s
-BDP=$((RATE * 2500))	# RATE * 20 ms, bytes: the queue limit
+# Bottleneck in Mbit/s, or auto: 100 if one unshaped flow carries at least
+# 1.2 times that over this path, else the highest of 50, 40, 30, 20, 10
+# that it does (the margin leaves room for the flows' sawtooth and for a
+# host busier than during the probe).
+RATE=${RATE:-auto}
 QUICK=${QUICK:-0}	# 1: shorter runs, for trying the harness
 
 # Durations and warm-ups (s): beta = 0.875 needs long ones to forget
-# slow start's overshoot and to converge.
-T_GOODPUT=20 T_JAIN=20 T_PAIR=40 W_PAIR=10 T_CONV=50 T_MODEL=15 W_MODEL=5
-T_CPU=8 N_CPU=5
+# slow start's overshoot and to converge. N_CONV runs of each convergence
+# case; N_CPU alternating runs of each for the throughput comparison;
+# N_PROF alternating traced runs of T_PROF s for the time per call.
+T_CAP=15 T_PROBE=12 T_GOODPUT=15 T_JAIN=15 T_PAIR=40 W_PAIR=10 T_CONV=40 N_CONV=3
+T_MODEL=15 W_MODEL=5 T_CPU=7 N_CPU=16 T_PROF=3 N_PROF=6
 if [ "$QUICK" = 1 ]; then
-	T_GOODPUT=6 T_JAIN=6 T_PAIR=8 W_PAIR=2 T_CONV=10 T_MODEL=5 W_MODEL=2
-	T_CPU=2 N_CPU=2
+	T_CAP=5 T_PROBE=6 T_GOODPUT=6 T_JAIN=6 T_PAIR=8 W_PAIR=2 T_CONV=10 N_CONV=1
+	T_MODEL=5 W_MODEL=2 T_CPU=2 N_CPU=2 T_PROF=1 N_PROF=2
 fi
 
 log() { echo "CCB info $*"; }
@@ -84,6 +92,10 @@ path()
 	tc -n $R filter del dev r0 ingress 2>/dev/null
 	tc -n $R qdisc del dev r0 root 2>/dev/null
 	case $1 in
+	unshaped)
+		offloads on
+		tc -n $R qdisc add dev r0 root netem delay 20ms limit 100000
+		;;
 	bottleneck)
 		offloads on
 		tc -n $R qdisc add dev r0 root netem delay 20ms limit 100000
@@ -130,7 +142,32 @@ ip netns exec $D ./ccbench recv -p $PORT &
 RECV=$!
 
 log "kernel $(uname -r)"
-log "rate $RATE"
+
+# 0. The path's capacity: one reno flow with no shaper, 20 ms. Then, with
+# RATE=auto, the highest of 100, 50, 40, 30, 20, 10 Mbit/s at or below
+# capacity / 1.2 that one shaped reno flow fills to 90% or more (tbf
+# counts headers that goodput leaves out, about 3%).
+path unshaped
+send capacity reno reno $T_CAP 3 0 > /tmp/ccb-cap
+cat /tmp/ccb-cap
+cap=$(sed -n 's/.* R .* mbps=\([0-9]*\).*/\1/p' /tmp/ccb-cap)
+if [ "$RATE" = auto ]; then
+	RATE=
+	for r in 100 50 40 30 20 10; do
+		[ $((${cap:-0} * 10)) -ge $((r * 12)) ] || [ $r = 10 ] || continue
+		BDP=$((r * 2500))
+		RATE=$r
+		path bottleneck
+		send probe/$r reno reno $T_PROBE 4 0 > /tmp/ccb-probe
+		cat /tmp/ccb-probe
+		got=$(sed -n 's/.* R .* mbps=\([0-9]*\).*/\1/p' /tmp/ccb-probe)
+		[ $((${got:-0} * 10)) -ge $((r * 9)) ] && break
+	done
+	log "rate $RATE auto"
+else
+	log "rate $RATE asked"
+fi
+BDP=$((RATE * 2500))	# RATE * 20 ms, bytes: the queue limit
 
 # 1. Goodput of one flow alone, with cwnd traces for the plots. Single
 # runs vary with the host: reno and aimd(1, 0.5) alternate three times.
@@ -169,13 +206,18 @@ for a in aimd1 f875 f7 f8 cubic; do
 	wait $pids $!
 done
 
-# 4. Convergence: a second flow joins 5 s after the first.
-for a in reno aimd1 f875 cubic; do
-	algo $a
-	send conv/$a first $CC $T_CONV 0 0 &
-	pids=$!
-	send conv/$a second $CC $((T_CONV - 5)) 0 5 &
-	wait $pids $!
+# 4. Convergence: a second flow joins 5 s after the first; goodput,
+# congestion events and cwnd every 100 ms. The runs alternate algorithms.
+rep=0
+while [ $rep -lt $N_CONV ]; do
+	rep=$((rep + 1))
+	for a in reno aimd1 f875 cubic; do
+		algo $a
+		send conv/$a/$rep first $CC $T_CONV 0 0 -i 100 &
+		pids=$!
+		send conv/$a/$rep second $CC $((T_CONV - 5)) 0 5 -i 100 &
+		wait $pids $!
+	done
 done
 
 # 5. Mean window under periodic loss, against the model.
@@ -187,16 +229,88 @@ for a in aimd1 f875 f7 reno; do
 	done
 done
 
-# 6. CPU cost: bulk throughput over the direct veth, alternating.
+# 6. CPU cost: bulk throughput over the direct veth, alternating, the
+# order swapped every other pair (no tracer attached).
 DST=10.0.3.2
 i=0
 while [ $i -lt $N_CPU ]; do
 	i=$((i + 1))
-	for a in reno aimd1; do
+	order="reno aimd1"
+	[ $((i % 2)) = 0 ] && order="aimd1 reno"
+	for a in $order; do
 		algo $a
 		send cpu/$a $a.$i $CC $T_CPU 1 0
 	done
 done
+
+# 7. Time per call of the per-ACK hooks, in the kernel: the function_graph
+# tracer (Debian's kernels lack CONFIG_FUNCTION_PROFILER) on exactly these
+# functions, so nothing they call is traced. A traced call's duration
+# includes part of the tracer's own entry and exit; aimd_in_ack_event (one
+# store) shows that floor. Neither algorithm has a cong_control. Two
+# paths: the periodic-loss one at p = 0.001 (congestion avoidance, cwnd
+# limited: every call does the whole work) and the direct veth (bulk, the
+# flows of section 6). Per function: calls, mean and quartiles in ns
+# (a vCPU preempted by the host inflates some calls: the median is robust).
+# prof_run SCENARIO NAME RUN
+prof_run()
+{
+	local f
+
+	echo 0 > $TR/tracing_on
+	echo > $TR/trace
+	echo 1 > $TR/tracing_on
+	send $1 $2.$3 $CC $T_PROF 0 0
+	echo 0 > $TR/tracing_on
+	awk '
+		match($0, /[0-9]+\.[0-9]+ us +\|  *[a-z_]+( \[[a-z_]+\])?\(\);/) {
+			s = substr($0, RSTART, RLENGTH)
+			split(s, f, /[] |();[]+/)
+			printf "%s %d\n", f[3], f[1] * 1000 + 0.5
+		}' $TR/trace > /tmp/ccb-prof
+	for f in $(awk '{ print $1 }' /tmp/ccb-prof | sort -u); do
+		awk -v f=$f '$1 == f { print $2 }' /tmp/ccb-prof | sort -n |
+		awk -v sc="$1" -v run="$3" -v f=$f '
+			{ v[NR] = $1; t += $1 }
+			END { if (NR) printf "CCB %s P %s %s %d %.1f %d %d %d\n",
+				sc, run, f, NR, t / NR, v[int((NR + 3) / 4)],
+				v[int((NR + 1) / 2)], v[int((3 * NR + 1) / 4)] }'
+	done
+	awk -v sc="$1" -v run="$3" '/^overrun:/ { o += $2 }
+		END { printf "CCB %s O %s %d\n", sc, run, o }' \
+		$TR/per_cpu/cpu*/stats
+}
+
+mountpoint -q $TR || mount -t tracefs nodev $TR 2>/dev/null
+if echo 'aimd_cong_avoid aimd_in_ack_event tcp_reno_cong_avoid' \
+	> $TR/set_ftrace_filter 2>/dev/null &&
+	echo 8192 > $TR/buffer_size_kb &&
+	echo function_graph > $TR/current_tracer; then
+	echo 0 > $TR/tracing_on
+	for where in ca bulk; do
+		if [ $where = ca ]; then
+			DST=10.0.2.1
+			path loss 1000
+		else
+			DST=10.0.3.2
+		fi
+		i=0
+		while [ $i -lt $N_PROF ]; do
+			i=$((i + 1))
+			order="reno aimd1"
+			[ $((i % 2)) = 0 ] && order="aimd1 reno"
+			for a in $order; do
+				algo $a
+				prof_run prof-$where/$a $a $i
+			done
+		done
+	done
+	echo nop > $TR/current_tracer
+	echo > $TR/set_ftrace_filter
+	echo 1408 > $TR/buffer_size_kb
+else
+	log "no function_graph tracer: no time per call"
+fi
 
 algo aimd1
 kill $RECV 2>/dev/null
