@@ -103,7 +103,7 @@ static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_IFINDEX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
 	[TCPKIT_A_CONN_V6ONLY]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[TCPKIT_A_CONN_STATE]	= NLA_POLICY_RANGE(NLA_U8, TCP_ESTABLISHED,
-						   TCP_CLOSE_WAIT),
+						   TCP_CLOSING),
 	[TCPKIT_A_CONN_SND_SEQ]	= { .type = NLA_U32 },
 	[TCPKIT_A_CONN_RCV_SEQ]	= { .type = NLA_U32 },
 	[TCPKIT_A_CONN_SND_QLEN] = { .type = NLA_U32 },

@@ -13,10 +13,11 @@
  *   sizes segments from it), connect (no SYN in repair: straight to
  *   ESTABLISHED; the tuple it made must be the image's), TCP_REPAIR_OPTIONS,
  *   TCP_TIMESTAMP, the receive queue, the send queue bytes in flight,
- *   CLOSE_WAIT's FIN, TCP_REPAIR_WINDOW, socket options and aimd
- *   parameters. Then, under one socket lock, the memory for the unsent
- *   bytes is reserved, the freeze lifted, repair left and the unsent bytes
- *   queued: nothing can refuse them (the notsent_lowat limit is lifted while
+ *   the FINs of a closing state (the peer's, then ours, marked as sent),
+ *   TCP_REPAIR_WINDOW, socket options and aimd parameters. Then, under one
+ *   socket lock, the memory for the unsent bytes is reserved, the freeze
+ *   lifted, repair left and the unsent bytes queued, our FIN after them if
+ *   it waited behind them: nothing can refuse them (the notsent_lowat limit is lifted while
  *   they go in, the buffer was raised, the memory reserved), and nothing
  *   after that can fail. Last, the saved buffer sizes and lock bits.
  *
@@ -227,9 +228,9 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 	}
 
 	c->state = nla_get_u8(attrs[TCPKIT_A_CONN_STATE]);
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT) {
+	if (!tcpkit_state_in(c->state, TCPKIT_STATES_OK)) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_STATE],
-				    "only ESTABLISHED and CLOSE_WAIT connections can be restored");
+				    "only ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, FIN_WAIT2, CLOSING and LAST_ACK connections can be restored (not SYN_*, TIME_WAIT, CLOSE, LISTEN)");
 		return -EOPNOTSUPP;
 	}
 
@@ -253,10 +254,17 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "receive queue exceeds net.ipv4.tcp_rmem's maximum");
 		return -EFBIG;
 	}
-	if (c->state == TCP_CLOSE_WAIT && c->rcv_seq == c->rcv_qlen) {
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN) &&
+	    c->rcv_seq == c->rcv_qlen) {
 		/* rcv-seq covers the data and the FIN: both cannot start at 0 */
 		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCV_SEQ],
-				    "rcv-seq leaves no room for the FIN of CLOSE_WAIT");
+				    "rcv-seq leaves no room for the peer's FIN");
+		return -EINVAL;
+	}
+	if (c->state == TCP_FIN_WAIT2 && c->snd_qlen) {
+		/* The ACK of our FIN acknowledged every byte before it. */
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_SND_QLEN],
+				    "FIN_WAIT2 with bytes in the send queue");
 		return -EINVAL;
 	}
 
@@ -610,22 +618,20 @@ static void tcpkit_final_buffers(struct tcpkit_restore *r, struct sock *sk,
 }
 
 /*
- * CLOSE_WAIT: the peer's FIN, as tcp_fin() would have left it, unless a
- * retransmission of it came in since the receive queue was refilled (the
- * socket is connected and, on another host, not frozen): then tcp_fin()
- * did it already and counting it again would skip a sequence number.
+ * The peer's FIN, as tcp_fin() would have left it: ESTABLISHED ->
+ * CLOSE_WAIT. Unless a retransmission of it came in since the receive
+ * queue was refilled (the socket is connected and, on another host, not
+ * frozen): then tcp_fin() did it already and counting it again would skip
+ * a sequence number.
  */
-static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
+static void tcpkit_recv_fin(struct tcpkit_restore *r, struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *tail;
 
-	lock_sock(sk);
 	if (sk->sk_state != TCP_ESTABLISHED ||
-	    (sk->sk_shutdown & RCV_SHUTDOWN)) {
-		release_sock(sk);
+	    (sk->sk_shutdown & RCV_SHUTDOWN))
 		return;
-	}
 	WRITE_ONCE(tp->rcv_nxt, tp->rcv_nxt + 1);
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (r->c.rcv_qlen && tail) {
@@ -640,8 +646,85 @@ static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
 	}
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
-	tcpkit_tcp_set_close_wait(sk);
+	tcpkit_tcp_set_state(sk, TCP_CLOSE_WAIT);
+}
+
+/*
+ * Our FIN, the socket locked: what shutdown(SHUT_WR) does, through the
+ * protocol's own tcp_shutdown() (ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT ->
+ * LAST_ACK; tcp_send_fin() appends the FIN, marked as sent in
+ * TCP_SEND_QUEUE repair mode, transmitted otherwise). If tcp_send_fin()
+ * could not allocate an skb for it, the FIN rides on the last skb, as
+ * tcp_send_fin() does itself under memory pressure. Where we closed first
+ * and the peer's FIN is in too, LAST_ACK stood for CLOSING: put it right.
+ *
+ * Return: 0, -EIO if the socket left ESTABLISHED and CLOSE_WAIT (an RST
+ * came in), -ENOMEM if there is no skb to carry the FIN.
+ */
+static int tcpkit_send_fin(struct tcpkit_restore *r, struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 seq = tp->write_seq;
+	struct sk_buff *skb;
+
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+		return -EIO;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+	sk->sk_prot->shutdown(sk, SEND_SHUTDOWN);
+	if (tp->write_seq == seq) {
+		skb = tcp_write_queue_tail(sk);
+		if (!skb) {
+			skb = skb_rb_last(&sk->tcp_rtx_queue);
+			if (!skb)
+				return -ENOMEM;
+			WRITE_ONCE(tp->snd_nxt, tp->snd_nxt + 1);
+		}
+		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_FIN;
+		TCP_SKB_CB(skb)->end_seq++;
+		WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
+	}
+	if (sk->sk_state == TCP_LAST_ACK &&
+	    (r->c.state == TCP_FIN_WAIT1 || r->c.state == TCP_CLOSING))
+		tcpkit_tcp_set_state(sk, TCP_CLOSING);
+	return 0;
+}
+
+/*
+ * The FINs of a closing state, in TCP_SEND_QUEUE repair mode. The peer's
+ * first, whichever came first (ESTABLISHED -> CLOSE_WAIT), then ours
+ * (tcpkit_send_fin()), unless unsent bytes go before it: tcpkit_go_live()
+ * queues it after them. FIN_WAIT2: ours was acknowledged, no skb carries
+ * it; as tcp_rcv_state_process() leaves a socket that is not orphaned (so
+ * no FIN_WAIT2 timer).
+ */
+static int tcpkit_fins(struct tcpkit_restore *r, struct sock *sk,
+		       struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	int err = 0;
+
+	lock_sock(sk);
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN))
+		tcpkit_recv_fin(r, sk);
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED) &&
+	    !c->unsent_len) {
+		err = tcpkit_fault() ? -ENOMEM : tcpkit_send_fin(r, sk);
+		if (err)
+			NL_SET_ERR_MSG(extack, "cannot queue our FIN");
+	} else if (c->state == TCP_FIN_WAIT2) {
+		if (sk->sk_state != TCP_ESTABLISHED ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN)) {
+			NL_SET_ERR_MSG(extack,
+				       "the peer closed during the restore of FIN_WAIT2 (TIME_WAIT cannot be restored)");
+			err = -EAGAIN;
+		} else {
+			WRITE_ONCE(sk->sk_shutdown,
+				   sk->sk_shutdown | SEND_SHUTDOWN);
+			tcpkit_tcp_set_state(sk, TCP_FIN_WAIT2);
+		}
+	}
 	release_sock(sk);
+	return err;
 }
 
 static int tcpkit_set_options(struct tcpkit_restore *r, struct socket *sock,
@@ -756,6 +839,11 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		lowat = READ_ONCE(tp->notsent_lowat);
 		WRITE_ONCE(tp->notsent_lowat, U32_MAX);
 		tcpkit_write_unsent(r, sk);
+		/* Live: an RST that came in meanwhile leaves no FIN to send,
+		 * and some skb always carries it otherwise.
+		 */
+		if (tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED))
+			tcpkit_send_fin(r, sk);
 		WRITE_ONCE(tp->notsent_lowat, lowat);
 		release_sock(sk);
 	}
@@ -780,8 +868,9 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		.rcv_wnd	= c->rcv_wnd,
 		.rcv_wup	= c->rcv_wup,
 	};
+	u32 peer_fin = tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN);
+	u32 our_fin = tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED);
 	struct tcp_repair_opt opts[4];
-	u32 fin = c->state == TCP_CLOSE_WAIT;
 	struct sock *sk = sock->sk;
 	struct sockaddr_storage ss;
 	int sndbuf, rcvbuf;
@@ -837,13 +926,13 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
-					c->rcv_seq - fin - c->rcv_qlen);
+					c->rcv_seq - peer_fin - c->rcv_qlen);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
 					TCP_SEND_QUEUE);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
-					c->snd_seq - c->snd_qlen);
+					c->snd_seq - our_fin - c->snd_qlen);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot set the queue sequence numbers");
 		return err;
@@ -924,17 +1013,20 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	if (!err)
 		err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_SND_DATA, 0,
 					  c->snd_qlen - c->unsent_len);
-	if (!err)
-		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
-					TCP_NO_QUEUE);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot refill the send queue");
 		return err;
 	}
 	tcpkit_prof_mark(&r->prof, "sndq");
 
-	if (fin)
-		tcpkit_close_wait(r, sk);
+	err = tcpkit_fins(r, sk, extack);
+	if (err)
+		return err;
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot leave the send queue");
+		return err;
+	}
 
 	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_REPAIR_WINDOW, &win,
 				    sizeof(win));

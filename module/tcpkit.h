@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <linux/netlink.h>
 #include <net/netlink.h>
+#include <net/tcp_states.h>
 
 struct sock;
 
@@ -154,6 +155,25 @@ struct tcpkit_conn {
 	bool has_aimd;
 	struct tcpkit_aimd_params aimd;
 };
+
+/*
+ * The states a checkpoint saves, and which FINs each implies: the peer's
+ * received (counted in rcv-seq), ours queued (counted in snd-seq) and, but
+ * in FIN_WAIT2, not yet acknowledged.
+ */
+#define TCPKIT_STATES_OK	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
+				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSING | TCPF_LAST_ACK)
+#define TCPKIT_STATES_PEER_FIN	(TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK)
+#define TCPKIT_STATES_OUR_FIN	(TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSING | TCPF_LAST_ACK)
+#define TCPKIT_STATES_FIN_UNACKED (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)
+
+/* Is TCP state @state one of the TCPKIT_STATES_* set @set? */
+static inline bool tcpkit_state_in(unsigned int state, unsigned int set)
+{
+	return state < 32 && (BIT(state) & set);
+}
 
 int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c);
 int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info);

@@ -49,7 +49,12 @@
 
 /* TCP states as the image carries them (include/net/tcp_states.h). */
 #define TK_ESTABLISHED	1U
+#define TK_FIN_WAIT1	4U
+#define TK_FIN_WAIT2	5U
+#define TK_CLOSE	7U
 #define TK_CLOSE_WAIT	8U
+#define TK_LAST_ACK	9U
+#define TK_CLOSING	11U
 
 /* ---- netlink ---------------------------------------------------------- */
 
