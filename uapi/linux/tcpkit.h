@@ -85,11 +85,14 @@ enum {
 	TCPKIT_A_CONN_DPORT,		/* u16 */
 	TCPKIT_A_CONN_IFINDEX,		/* u32 */
 	TCPKIT_A_CONN_V6ONLY,		/* u8 */
-	TCPKIT_A_CONN_STATE,		/* u8: TCP_ESTABLISHED, TCP_CLOSE_WAIT */
-	TCPKIT_A_CONN_SND_SEQ,		/* u32: write_seq */
-	TCPKIT_A_CONN_RCV_SEQ,		/* u32: rcv_nxt */
-	TCPKIT_A_CONN_SND_QLEN,		/* u32: write_seq - snd_una */
-	TCPKIT_A_CONN_UNSENT_LEN,	/* u32: write_seq - snd_nxt */
+	TCPKIT_A_CONN_STATE,		/* u8: TCP_ESTABLISHED, TCP_CLOSE_WAIT,
+					 * TCP_FIN_WAIT1/2, TCP_CLOSING,
+					 * TCP_LAST_ACK
+					 */
+	TCPKIT_A_CONN_SND_SEQ,		/* u32: write_seq (with our FIN) */
+	TCPKIT_A_CONN_RCV_SEQ,		/* u32: rcv_nxt (with the peer's FIN) */
+	TCPKIT_A_CONN_SND_QLEN,		/* u32: bytes from snd_una, no FIN */
+	TCPKIT_A_CONN_UNSENT_LEN,	/* u32: bytes from snd_nxt, no FIN */
 	TCPKIT_A_CONN_RCV_QLEN,		/* u32: rcv_nxt - copied_seq */
 	TCPKIT_A_CONN_MSS,		/* u32: mss_clamp */
 	TCPKIT_A_CONN_SND_WSCALE,	/* u8 */
