@@ -58,26 +58,6 @@ FIXTURE_TEARDOWN(st)
 	tk_close(&self->tk);
 }
 
-static unsigned int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len))
-		return 0;
-	return ti.tcpi_state;
-}
-
-static int wait_state(int fd, unsigned int state, int ms)
-{
-	for (; ms > 0; ms -= 10) {
-		if (tcp_state(fd) == state)
-			return 0;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
-}
-
 /* B sends @n bytes that A leaves unread. */
 static void b_sends_unread(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(st) *self, size_t n)
