@@ -172,6 +172,30 @@ TEST_F(st, fin_wait1_unsent)
 	finish(_metadata, self, false, 50000);
 }
 
+/*
+ * A stop that is aborted gives A back as it was: still FIN_WAIT1 with its
+ * FIN waiting behind the unsent bytes, which the probe timer, re-armed,
+ * gets going once B reads.
+ */
+TEST_F(st, fin_wait1_hold_abort)
+{
+	b_sends_unread(_metadata, self, 4000);
+	a_fills(_metadata, self);
+	ASSERT_EQ(0, shutdown(self->a, SHUT_WR));
+	usleep(100000);
+	ASSERT_EQ(0, tk_checkpoint_hold(&self->tk, self->a, &self->im))
+		TH_LOG("checkpoint: %s", self->tk.msg);
+	ASSERT_NE(0U, self->im.hold);
+	EXPECT_EQ(TK_FIN_WAIT1, img_u32(&self->im, TCPKIT_A_CONN_STATE));
+	ASSERT_EQ(0, tk_hold_end(&self->tk, self->im.hold, false))
+		TH_LOG("abort: %s", self->tk.msg);
+	self->im.hold = 0;
+	EXPECT_EQ(TK_FIN_WAIT1, tcp_state(self->a));
+	self->c = self->a;
+	self->a = -1;
+	finish(_metadata, self, false, 50000);
+}
+
 /* Bytes and FIN in flight: netem holds B's ACKs back for 400 ms. */
 TEST_F(st, fin_wait1_in_flight)
 {
