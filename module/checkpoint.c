@@ -337,6 +337,18 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 		c->tos = inet_sk(sk)->tos;
 	c->reuseaddr = sk->sk_reuse == SK_CAN_REUSE;
 	strscpy(c->cc, icsk->icsk_ca_ops->name, sizeof(c->cc));
+
+	/* The RTT estimate, unscaled, bounded as restore bounds it; none
+	 * before the first sample (srtt 0, the minimum still ~0U).
+	 */
+	if (tp->srtt_us) {
+		c->srtt_us = min(tp->srtt_us >> 3, TCPKIT_RTT_MAX_US);
+		c->rttvar_us = min(tp->mdev_us >> 2, TCPKIT_RTT_MAX_US);
+		c->rto_us = clamp(jiffies_to_usecs(icsk->icsk_rto), 1U,
+				  TCPKIT_RTT_MAX_US);
+		if (tcp_min_rtt(tp) != ~0U)
+			c->min_rtt_us = min(tcp_min_rtt(tp), TCPKIT_RTT_MAX_US);
+	}
 }
 
 static int tcpkit_snap_charge(struct net *net, u64 bytes,
@@ -571,6 +583,13 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
 	    nla_put_u8(skb, TCPKIT_A_CONN_TOS, c->tos) ||
 	    nla_put_u8(skb, TCPKIT_A_CONN_REUSEADDR, c->reuseaddr) ||
 	    nla_put_string(skb, TCPKIT_A_CONN_CC, c->cc))
+		return -EMSGSIZE;
+	if (c->srtt_us &&
+	    (nla_put_u32(skb, TCPKIT_A_CONN_SRTT_US, c->srtt_us) ||
+	     nla_put_u32(skb, TCPKIT_A_CONN_RTTVAR_US, c->rttvar_us) ||
+	     nla_put_u32(skb, TCPKIT_A_CONN_RTO_US, c->rto_us) ||
+	     (c->min_rtt_us &&
+	      nla_put_u32(skb, TCPKIT_A_CONN_MIN_RTT_US, c->min_rtt_us))))
 		return -EMSGSIZE;
 
 	if (!c->has_aimd)

@@ -31,6 +31,15 @@ static struct netlink_range_validation tcpkit_range_int = {
 	.max = INT_MAX,
 };
 
+static struct netlink_range_validation tcpkit_range_rtt = {
+	.max = TCPKIT_RTT_MAX_US,
+};
+
+static struct netlink_range_validation tcpkit_range_rto = {
+	.min = 1,
+	.max = TCPKIT_RTT_MAX_US,
+};
+
 static struct netlink_range_validation tcpkit_range_alpha = {
 	.min = TCPKIT_AIMD_ALPHA_MIN,
 	.max = TCPKIT_AIMD_ALPHA_MAX,
@@ -145,6 +154,12 @@ static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 							 &tcpkit_range_chunk),
 	[TCPKIT_A_CONN_RCV_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
 							 &tcpkit_range_chunk),
+	[TCPKIT_A_CONN_SRTT_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_RTTVAR_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_RTO_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rto),
+	[TCPKIT_A_CONN_MIN_RTT_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &tcpkit_range_rtt),
 };
 
 static int tcpkit_aimd_put(struct sk_buff *msg,

@@ -329,6 +329,21 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 		return -EINVAL;
 	}
 
+	/* The RTT estimate travels whole or not at all (the minimum may be
+	 * missing: no sample in its window). Its bounds are the policy's.
+	 */
+	if (attrs[TCPKIT_A_CONN_SRTT_US]) {
+		if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_RTTVAR_US) ||
+		    GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_RTO_US)) {
+			NL_SET_ERR_MSG(extack, "srtt-us needs rttvar-us and rto-us");
+			return -EINVAL;
+		}
+		c->srtt_us = nla_get_u32(attrs[TCPKIT_A_CONN_SRTT_US]);
+		c->rttvar_us = nla_get_u32(attrs[TCPKIT_A_CONN_RTTVAR_US]);
+		c->rto_us = nla_get_u32(attrs[TCPKIT_A_CONN_RTO_US]);
+		c->min_rtt_us = tcpkit_get_u32(attrs, TCPKIT_A_CONN_MIN_RTT_US, 0);
+	}
+
 	if (attrs[TCPKIT_A_CONN_CC])
 		nla_strscpy(c->cc, attrs[TCPKIT_A_CONN_CC], sizeof(c->cc));
 	if (attrs[TCPKIT_A_CONN_AIMD]) {
@@ -561,6 +576,37 @@ static void tcpkit_set_user_mss(struct sock *sk, u16 mss)
 	lock_sock(sk);
 	WRITE_ONCE(tcp_sk(sk)->rx_opt.user_mss, mss);
 	release_sock(sk);
+}
+
+/*
+ * The original's RTT estimate, the socket locked, just before it leaves
+ * repair mode: the timers run in repair mode too, so until then the RTO
+ * stays where connect() put it (3 s without a sample: a slow restore must
+ * not retransmit half-way), and the retransmit timer of the bytes in flight
+ * is re-armed with the path's RTO now. The RTO stays within [TCP_RTO_MIN,
+ * TCP_RTO_MAX]; the restored socket's own samples move the estimate on
+ * from the first ACK.
+ */
+static void tcpkit_set_rtt(const struct tcpkit_conn *c, struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!c->srtt_us)
+		return;
+	WRITE_ONCE(tp->srtt_us, c->srtt_us << 3);
+	tp->mdev_us = c->rttvar_us << 2;
+	/* Never below the minimum RTO, as tcp_rtt_estimator() keeps it. */
+	tp->mdev_max_us = max(tp->mdev_us, tcp_rto_min_us(sk));
+	tp->rttvar_us = tp->mdev_max_us;
+	tp->rtt_seq = tp->snd_nxt;
+	icsk->icsk_rto = clamp_t(u32, usecs_to_jiffies(c->rto_us), TCP_RTO_MIN,
+				 TCP_RTO_MAX);
+	if (c->min_rtt_us)
+		minmax_reset(&tp->rtt_min, tcp_jiffies32, c->min_rtt_us);
+	if (tp->packets_out)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+					  icsk->icsk_rto, TCP_RTO_MAX);
 }
 
 /* Does @sk's connected 4-tuple equal the image's? */
@@ -805,11 +851,14 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	int err;
 
 	if (!c->unsent_len) {
+		int off = TCP_REPAIR_OFF;
+
+		lock_sock(sk);
+		tcpkit_set_rtt(c, sk);
+		release_sock(sk);
 		/* A freeze of this tuple here (checkpoint with stop) ends
 		 * now, so that the answer to the window probe gets in.
 		 */
-		int off = TCP_REPAIR_OFF;
-
 		tcpkit_freeze_del(sock_net(sk), c);
 		/* Needs only what TCP_REPAIR on needed: cannot fail here. */
 		err = tcpkit_setsockopt_nofault(sock, SOL_TCP, TCP_REPAIR, &off,
@@ -831,6 +880,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 				       "no TCP memory for the unsent data (net.ipv4.tcp_mem)");
 			return -ENOBUFS;
 		}
+		tcpkit_set_rtt(c, sk);
 		tcpkit_freeze_del(sock_net(sk), c);
 		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
 		tp->repair = 0;

@@ -102,6 +102,7 @@ void tcpkit_sk_silence(struct sock *sk);
 
 /* checkpoint.c */
 #define TCPKIT_ADDR_MAX	16	/* an IPv6 address */
+#define TCPKIT_RTT_MAX_US	120000000	/* TCP_RTO_MAX, microseconds */
 
 /**
  * struct tcpkit_conn - one connection's checkpoint header, host order
@@ -152,6 +153,10 @@ struct tcpkit_conn {
 	u8 tos;
 	u8 reuseaddr;
 	char cc[16];
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 rto_us;
+	u32 min_rtt_us;
 	bool has_aimd;
 	struct tcpkit_aimd_params aimd;
 };

@@ -118,6 +118,10 @@ static const struct adesc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_AIMD]	= { K_NEST, 0, 0 },
 	[TCPKIT_A_CONN_SND_DATA] = { K_BIN, 1, TCPKIT_CHUNK_MAX },
 	[TCPKIT_A_CONN_RCV_DATA] = { K_BIN, 1, TCPKIT_CHUNK_MAX },
+	[TCPKIT_A_CONN_SRTT_US]	= { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_RTTVAR_US] = { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_RTO_US]	= { K_U32, 1, 120000000 },
+	[TCPKIT_A_CONN_MIN_RTT_US] = { K_U32, 0, 120000000 },
 };
 
 /* Attributes each op's policy knows: maxattr; 0 = no policy at all. */

@@ -126,6 +126,10 @@ enum {
 	TCPKIT_A_CONN_SND_DATA,		/* binary, multi-attr: send queue */
 	TCPKIT_A_CONN_RCV_DATA,		/* binary, multi-attr: receive queue */
 	TCPKIT_A_CONN_HOLD,		/* u32: id of a stop's hold (not in images) */
+	TCPKIT_A_CONN_SRTT_US,		/* u32: smoothed RTT, microseconds */
+	TCPKIT_A_CONN_RTTVAR_US,	/* u32: RTT variation, microseconds */
+	TCPKIT_A_CONN_RTO_US,		/* u32: retransmission timeout, us */
+	TCPKIT_A_CONN_MIN_RTT_US,	/* u32: windowed minimum RTT, us */
 
 	__TCPKIT_A_CONN_MAX,
 	TCPKIT_A_CONN_MAX = (__TCPKIT_A_CONN_MAX - 1)
