@@ -349,6 +349,8 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 		if (tcp_min_rtt(tp) != ~0U)
 			c->min_rtt_us = min(tcp_min_rtt(tp), TCPKIT_RTT_MAX_US);
 	}
+	c->cwnd = clamp(tcp_snd_cwnd(tp), 1U, (u32)INT_MAX);
+	c->ssthresh = clamp(tp->snd_ssthresh, 2U, TCP_INFINITE_SSTHRESH);
 }
 
 static int tcpkit_snap_charge(struct net *net, u64 bytes,
@@ -590,6 +592,9 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
 	     nla_put_u32(skb, TCPKIT_A_CONN_RTO_US, c->rto_us) ||
 	     (c->min_rtt_us &&
 	      nla_put_u32(skb, TCPKIT_A_CONN_MIN_RTT_US, c->min_rtt_us))))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, TCPKIT_A_CONN_CWND, c->cwnd) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SSTHRESH, c->ssthresh))
 		return -EMSGSIZE;
 
 	if (!c->has_aimd)

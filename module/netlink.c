@@ -40,6 +40,16 @@ static struct netlink_range_validation tcpkit_range_rto = {
 	.max = TCPKIT_RTT_MAX_US,
 };
 
+static struct netlink_range_validation tcpkit_range_cwnd = {
+	.min = 1,
+	.max = INT_MAX,
+};
+
+static struct netlink_range_validation tcpkit_range_ssthresh = {
+	.min = 2,
+	.max = TCP_INFINITE_SSTHRESH,
+};
+
 static struct netlink_range_validation tcpkit_range_alpha = {
 	.min = TCPKIT_AIMD_ALPHA_MIN,
 	.max = TCPKIT_AIMD_ALPHA_MAX,
@@ -160,6 +170,10 @@ static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_RTO_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rto),
 	[TCPKIT_A_CONN_MIN_RTT_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							   &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_CWND]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_cwnd),
+	[TCPKIT_A_CONN_SSTHRESH] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &tcpkit_range_ssthresh),
+	[TCPKIT_A_CONN_CONSERVATIVE] = { .type = NLA_FLAG },
 };
 
 static int tcpkit_aimd_put(struct sk_buff *msg,

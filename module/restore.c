@@ -53,6 +53,7 @@
  * @nlh: the request, whose snd-data and rcv-data chunks are sent from
  *	where they are (no copy)
  * @nchunks: snd-data plus rcv-data attributes
+ * @conservative: the request asked for a conservative start
  * @prof: phase times (module parameter profile)
  */
 struct tcpkit_restore {
@@ -60,6 +61,7 @@ struct tcpkit_restore {
 	struct nlattr **attrs;
 	const struct nlmsghdr *nlh;
 	u32 nchunks;
+	bool conservative;
 	struct tcpkit_prof prof;
 };
 
@@ -343,6 +345,11 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 		c->rto_us = nla_get_u32(attrs[TCPKIT_A_CONN_RTO_US]);
 		c->min_rtt_us = tcpkit_get_u32(attrs, TCPKIT_A_CONN_MIN_RTT_US, 0);
 	}
+	/* Policy-bounded; an image of an older tcpkit has neither. */
+	c->cwnd = tcpkit_get_u32(attrs, TCPKIT_A_CONN_CWND, 0);
+	c->ssthresh = tcpkit_get_u32(attrs, TCPKIT_A_CONN_SSTHRESH,
+				     TCP_INFINITE_SSTHRESH);
+	r->conservative = nla_get_flag(attrs[TCPKIT_A_CONN_CONSERVATIVE]);
 
 	if (attrs[TCPKIT_A_CONN_CC])
 		nla_strscpy(c->cc, attrs[TCPKIT_A_CONN_CC], sizeof(c->cc));
@@ -609,6 +616,32 @@ static void tcpkit_set_rtt(const struct tcpkit_conn *c, struct sock *sk)
 					  icsk->icsk_rto, TCP_RTO_MAX);
 }
 
+/*
+ * The original's congestion window and slow start threshold, the socket
+ * locked, unless the request asked for a conservative start (then slow
+ * start from the initial window, as connect() left it). The window is
+ * clamped to what the peer's receive window (restored already) lets
+ * through, but never below the initial window, and to the socket's clamp:
+ * a burst the peer cannot take is no use, and the initial window is what
+ * any new connection may send.
+ */
+static void tcpkit_set_cwnd(const struct tcpkit_restore *r, struct sock *sk)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = max_t(u32, tp->mss_cache, TCP_MIN_MSS);
+	u32 cwnd;
+
+	if (r->conservative || !c->cwnd)
+		return;
+	cwnd = min(c->cwnd, max_t(u32, DIV_ROUND_UP(tp->snd_wnd, mss),
+				  TCP_INIT_CWND));
+	cwnd = clamp(cwnd, 1U, tp->snd_cwnd_clamp);
+	tcp_snd_cwnd_set(tp, cwnd);
+	tp->snd_ssthresh = c->ssthresh;
+	tp->snd_cwnd_stamp = tcp_jiffies32;
+}
+
 /* Does @sk's connected 4-tuple equal the image's? */
 static bool tcpkit_tuple_is(struct sock *sk, const struct tcpkit_conn *c)
 {
@@ -855,6 +888,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 
 		lock_sock(sk);
 		tcpkit_set_rtt(c, sk);
+		tcpkit_set_cwnd(r, sk);
 		release_sock(sk);
 		/* A freeze of this tuple here (checkpoint with stop) ends
 		 * now, so that the answer to the window probe gets in.
@@ -881,6 +915,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 			return -ENOBUFS;
 		}
 		tcpkit_set_rtt(c, sk);
+		tcpkit_set_cwnd(r, sk);
 		tcpkit_freeze_del(sock_net(sk), c);
 		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
 		tp->repair = 0;

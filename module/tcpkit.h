@@ -157,6 +157,8 @@ struct tcpkit_conn {
 	u32 rttvar_us;
 	u32 rto_us;
 	u32 min_rtt_us;
+	u32 cwnd;
+	u32 ssthresh;
 	bool has_aimd;
 	struct tcpkit_aimd_params aimd;
 };

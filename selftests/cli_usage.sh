@@ -49,7 +49,7 @@ expect_usage()
 	fi
 }
 
-ktap_plan 59
+ktap_plan 61
 
 if [ -z "$TCPKIT" ]; then
 	ktap_diag "no tcpkit binary found"
@@ -111,6 +111,8 @@ expect_usage "checkpoint_file_twice" "given twice" conn checkpoint pid 1 fd 3 fi
 expect_usage "restore_needs_file" "needs \"file PATH\"" conn restore
 expect_usage "restore_exec_needs_cmd" "needs a command" conn restore file x exec
 expect_usage "restore_keyword" "unknown keyword \"stop\"" conn restore file x stop
+expect_usage "restore_conservative_needs_file" "needs \"file PATH\"" conn restore conservative
+expect_usage "restore_conservative_exec_needs_cmd" "needs a command" conn restore file x conservative exec
 
 # aimd grammar: syntax only, bounds are the kernel's
 expect_usage "aimd_set_nothing" "at least one" aimd set

@@ -262,7 +262,8 @@ TEST_F(conn, rtt_carried)
 	if (system("tc qdisc add dev lo root netem delay 20ms"))
 		SKIP(return, "no tc/netem");
 	rtt_sampled(_metadata, self, &ia);
-	checkpoint_a(_metadata, self);
+	/* With stop: B's ACKs still on their way must not meet no socket. */
+	checkpoint_a_stop(_metadata, self, true);
 	EXPECT_TRUE(within_20(img_u32(&self->im, TCPKIT_A_CONN_SRTT_US),
 			      ia.tcpi_rtt));
 	replace_a(_metadata, self, variant->family);
@@ -291,7 +292,8 @@ TEST_F(conn, rtt_old_image)
 	if (system("tc qdisc add dev lo root netem delay 20ms"))
 		SKIP(return, "no tc/netem");
 	rtt_sampled(_metadata, self, &ia);
-	checkpoint_a(_metadata, self);
+	/* With stop: B's ACKs still on their way must not meet no socket. */
+	checkpoint_a_stop(_metadata, self, true);
 	ASSERT_NE(UINT32_MAX, img_u32(&self->im, TCPKIT_A_CONN_SRTT_US));
 	img_del(&self->im, TCPKIT_A_CONN_SRTT_US);
 	img_del(&self->im, TCPKIT_A_CONN_RTTVAR_US);
@@ -359,6 +361,82 @@ TEST_F(conn, in_flight_lost_old_image)
 	if (system("tc qdisc add dev lo root netem delay 20ms"))
 		SKIP(return, "no tc/netem");
 	in_flight_lost(_metadata, self, variant->family, true);
+}
+
+/*
+ * A bulk transfer over 40 ms grows A's window past the initial one; C
+ * starts from it (clamped to what B's window lets through, never below
+ * the initial window), or, asked for a conservative start, from the
+ * initial window in slow start.
+ */
+static void cwnd_restore(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(conn) *self, int family,
+			 bool conservative)
+{
+	struct nlattr flag = { .nla_len = 4,
+			       .nla_type = TCPKIT_A_CONN_CONSERVATIVE };
+	uint64_t end = self->a_sent + (8 << 20);
+	struct tcp_info ia, ic;
+	socklen_t len = sizeof(ia);
+	int n;
+
+	while (self->b_read < end) {
+		if (self->a_sent < end) {
+			ASSERT_LE(0, stream_write(self->a, 1, &self->a_sent,
+						  end - self->a_sent, true));
+		}
+		n = sock_ioctl(self->b, SIOCINQ);
+		if (n <= 0) {
+			usleep(1000);
+			continue;
+		}
+		ASSERT_EQ(0, stream_read(self->b, 1, &self->b_read, n, TMO));
+	}
+	ASSERT_EQ(0, getsockopt(self->a, SOL_TCP, TCP_INFO, &ia, &len));
+	/* Above the initial window, or the test tells nothing. */
+	ASSERT_LT(10U, ia.tcpi_snd_cwnd);
+	/* With stop: B's ACKs still on their way must not meet no socket. */
+	checkpoint_a_stop(_metadata, self, true);
+	EXPECT_EQ(ia.tcpi_snd_cwnd, img_u32(&self->im, TCPKIT_A_CONN_CWND));
+	EXPECT_EQ(ia.tcpi_snd_ssthresh,
+		  img_u32(&self->im, TCPKIT_A_CONN_SSTHRESH));
+	if (conservative) {
+		ASSERT_EQ(0, img_add(&self->im, &flag));
+	}
+	replace_a(_metadata, self, family);
+	len = sizeof(ic);
+	ASSERT_EQ(0, getsockopt(self->c, SOL_TCP, TCP_INFO, &ic, &len));
+	TH_LOG("A: cwnd %u ssthresh %u; C: cwnd %u ssthresh %u (B's window %u bytes, mss %u)",
+	       ia.tcpi_snd_cwnd, ia.tcpi_snd_ssthresh, ic.tcpi_snd_cwnd,
+	       ic.tcpi_snd_ssthresh, img_u32(&self->im, TCPKIT_A_CONN_SND_WND),
+	       ic.tcpi_snd_mss);
+	if (conservative) {
+		EXPECT_EQ(10U, ic.tcpi_snd_cwnd);
+		EXPECT_EQ(0x7fffffffU, ic.tcpi_snd_ssthresh);
+	} else {
+		uint32_t wnd = img_u32(&self->im, TCPKIT_A_CONN_SND_WND);
+		uint32_t segs = (wnd + ic.tcpi_snd_mss - 1) / ic.tcpi_snd_mss;
+		uint32_t want = ia.tcpi_snd_cwnd < segs ? ia.tcpi_snd_cwnd :
+							  segs;
+
+		EXPECT_EQ(want > 10 ? want : 10, ic.tcpi_snd_cwnd);
+		EXPECT_EQ(ia.tcpi_snd_ssthresh, ic.tcpi_snd_ssthresh);
+	}
+	check_streams(_metadata, self, 100000);
+}
+
+TEST_F(conn, cwnd_carried)
+{
+	if (system("tc qdisc add dev lo root netem delay 20ms"))
+		SKIP(return, "no tc/netem");
+	cwnd_restore(_metadata, self, variant->family, false);
+}
+
+TEST_F(conn, cwnd_conservative)
+{
+	if (system("tc qdisc add dev lo root netem delay 20ms"))
+		SKIP(return, "no tc/netem");
+	cwnd_restore(_metadata, self, variant->family, true);
 }
 
 TEST_F(conn, by_tuple)

@@ -122,6 +122,9 @@ static const struct adesc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_RTTVAR_US] = { K_U32, 0, 120000000 },
 	[TCPKIT_A_CONN_RTO_US]	= { K_U32, 1, 120000000 },
 	[TCPKIT_A_CONN_MIN_RTT_US] = { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_CWND]	= { K_U32, 1, 0x7fffffff },
+	[TCPKIT_A_CONN_SSTHRESH] = { K_U32, 2, 0x7fffffff },
+	[TCPKIT_A_CONN_CONSERVATIVE] = { K_FLAG, 0, 0 },
 };
 
 /* Attributes each op's policy knows: maxattr; 0 = no policy at all. */

@@ -130,6 +130,9 @@ enum {
 	TCPKIT_A_CONN_RTTVAR_US,	/* u32: RTT variation, microseconds */
 	TCPKIT_A_CONN_RTO_US,		/* u32: retransmission timeout, us */
 	TCPKIT_A_CONN_MIN_RTT_US,	/* u32: windowed minimum RTT, us */
+	TCPKIT_A_CONN_CWND,		/* u32: congestion window, segments */
+	TCPKIT_A_CONN_SSTHRESH,		/* u32: slow start threshold, segs */
+	TCPKIT_A_CONN_CONSERVATIVE,	/* flag: restore only, cwnd from IW */
 
 	__TCPKIT_A_CONN_MAX,
 	TCPKIT_A_CONN_MAX = (__TCPKIT_A_CONN_MAX - 1)
