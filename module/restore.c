@@ -15,11 +15,12 @@
  *   TCP_TIMESTAMP, the receive queue, the send queue bytes in flight,
  *   the FINs of a closing state (the peer's, then ours, marked as sent),
  *   TCP_REPAIR_WINDOW, socket options and aimd parameters. Then, under one
- *   socket lock, the memory for the unsent bytes is reserved, the freeze
- *   lifted, repair left and the unsent bytes queued, our FIN after them if
- *   it waited behind them: nothing can refuse them (the notsent_lowat limit is lifted while
- *   they go in, the buffer was raised, the memory reserved), and nothing
- *   after that can fail. Last, the saved buffer sizes and lock bits.
+ *   socket lock, the memory for the unsent bytes is reserved, the RTT
+ *   estimate and congestion window set, the freeze lifted, repair left and
+ *   the unsent bytes queued, our FIN after them if it waited behind them:
+ *   nothing can refuse them (the notsent_lowat limit is lifted while they
+ *   go in, the buffer was raised, the memory reserved), and nothing after
+ *   that can fail. Last, the saved buffer sizes and lock bits.
  *
  * All or nothing: on any error before the socket goes live it is
  * disconnected in repair mode (no FIN, no RST), left in CLOSE with

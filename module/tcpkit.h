@@ -165,15 +165,13 @@ struct tcpkit_conn {
 
 /*
  * The states a checkpoint saves, and which FINs each implies: the peer's
- * received (counted in rcv-seq), ours queued (counted in snd-seq) and, but
- * in FIN_WAIT2, not yet acknowledged.
+ * received (counted in rcv-seq); ours (counted in snd-seq) in FIN_WAIT1,
+ * FIN_WAIT2, CLOSING and LAST_ACK, not yet acknowledged but in FIN_WAIT2.
  */
 #define TCPKIT_STATES_OK	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
 				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
 				 TCPF_CLOSING | TCPF_LAST_ACK)
 #define TCPKIT_STATES_PEER_FIN	(TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK)
-#define TCPKIT_STATES_OUR_FIN	(TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
-				 TCPF_CLOSING | TCPF_LAST_ACK)
 #define TCPKIT_STATES_FIN_UNACKED (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)
 
 /* Is TCP state @state one of the TCPKIT_STATES_* set @set? */
