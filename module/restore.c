@@ -643,6 +643,29 @@ static void tcpkit_set_cwnd(const struct tcpkit_restore *r, struct sock *sk)
 	tp->snd_cwnd_stamp = tcp_jiffies32;
 }
 
+/*
+ * Once live, with bytes in flight and none unsent: a tail loss probe at
+ * once. The freeze dropped the peer's ACKs, so the socket cannot tell what
+ * got through; the last segment sent again makes the peer say (an ACK of
+ * everything, or a SACK that lets RACK resend the rest about one RTT
+ * later) instead of waiting for the RTO. It costs one duplicate segment
+ * when nothing was lost. Unsent bytes, when there are some, go out at
+ * once and probe the same way.
+ */
+static void tcpkit_probe_in_flight(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	lock_sock(sk);
+	if (tp->packets_out && !tp->tlp_high_seq &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				   TCPF_LAST_ACK))
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_LOSS_PROBE,
+					  TCP_TIMEOUT_MIN, TCP_RTO_MAX);
+	release_sock(sk);
+}
+
 /* Does @sk's connected 4-tuple equal the image's? */
 static bool tcpkit_tuple_is(struct sock *sk, const struct tcpkit_conn *c)
 {
@@ -902,6 +925,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 			NL_SET_ERR_MSG(extack, "cannot leave repair mode");
 			return err;
 		}
+		tcpkit_probe_in_flight(sk);
 	} else {
 		lock_sock(sk);
 		/* Twice the bytes covers the skb overhead; nothing reclaims
