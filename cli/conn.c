@@ -18,7 +18,7 @@ static void conn_usage(FILE *f)
 {
 	fputs("Usage: tcpkit conn show       SOCK\n"
 	      "       tcpkit conn checkpoint SOCK [stop] file PATH\n"
-	      "       tcpkit conn restore    file PATH [exec CMD [ARGS...]]\n"
+	      "       tcpkit conn restore    file PATH [conservative] [exec CMD [ARGS...]]\n"
 	      "       tcpkit conn thaw       src ADDR:PORT dst ADDR:PORT\n"
 	      "       tcpkit conn frozen\n"
 	      "SOCK := { pid PID fd FD | src ADDR:PORT dst ADDR:PORT }\n"
@@ -389,19 +389,22 @@ out:
 	return ret;
 }
 
-/* file PATH [exec CMD [ARGS...]] */
+/* file PATH [conservative] [exec CMD [ARGS...]] */
 static int restore_parse(int argc, char **argv, const char **file,
-			 char ***cmd)
+			 unsigned int *flags, char ***cmd)
 {
 	int ret;
 
 	*file = NULL;
+	*flags = 0;
 	*cmd = NULL;
 	while (argc > 0) {
 		if (!strcmp(*argv, "file")) {
 			ret = parse_file_arg(&argc, &argv, file);
 			if (ret)
 				return ret;
+		} else if (!strcmp(*argv, "conservative")) {
+			*flags |= TCPKIT_RESTORE_CONSERVATIVE;
 		} else if (!strcmp(*argv, "exec")) {
 			if (argc < 2)
 				return usage_error("\"exec\" needs a command");
@@ -444,10 +447,11 @@ static int conn_restore(int argc, char **argv)
 	struct tcpkit_tuple t;
 	char **cmd, *path = NULL;
 	struct tcpkit *tk;
+	unsigned int flags;
 	const char *file;
 	int fd, ret;
 
-	ret = restore_parse(argc, argv, &file, &cmd);
+	ret = restore_parse(argc, argv, &file, &flags, &cmd);
 	if (ret)
 		return ret;
 	/* nothing read, restored or touched for a command that cannot run */
@@ -478,7 +482,7 @@ static int conn_restore(int argc, char **argv)
 		ret = lib_error();
 		goto out;
 	}
-	if (tcpkit_restore(tk, img, fd)) {
+	if (tcpkit_restore_flags(tk, img, fd, flags)) {
 		ret = lib_error();
 		close(fd);
 		goto out;

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "  tcpkit conn show       SOCK\n"
 	      "  tcpkit conn checkpoint SOCK [stop] file PATH\n"
-	      "  tcpkit conn restore    file PATH [exec CMD [ARGS...]]\n"
+	      "  tcpkit conn restore    file PATH [conservative] [exec CMD [ARGS...]]\n"
 	      "  tcpkit conn thaw       src ADDR:PORT dst ADDR:PORT\n"
 	      "  tcpkit conn frozen\n"
 	      "  tcpkit image show      file PATH\n"

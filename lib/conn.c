@@ -454,6 +454,12 @@ static unsigned int tk_chunk_runs(const struct tcpkit_image *img,
 
 int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 {
+	return tcpkit_restore_flags(tk, img, fd, 0);
+}
+
+int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
+			 int fd, unsigned int flags)
+{
 	struct tcpkit_sockref ref = { .fd = fd };
 	struct iovec iov[TK_RESTORE_IOV + 1];
 	const struct nlattr *a, *end = NULL;
@@ -466,6 +472,8 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 
 	if (fd < 0)
 		return tk_err(tk, EBADF, "restore needs a socket");
+	if (flags & ~TCPKIT_RESTORE_CONSERVATIVE)
+		return tk_err(tk, EINVAL, "unknown restore flags");
 	if (img->header_only)
 		return tk_err(tk, EINVAL,
 			      "image holds connection state only, no queues: it cannot be restored");
@@ -505,6 +513,8 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
 		else
 			tk_copy_attr(nlh, a);
 	}
+	if (flags & TCPKIT_RESTORE_CONSERVATIVE)
+		mnl_attr_put(nlh, TCPKIT_A_CONN_CONSERVATIVE, 0, NULL);
 	ret = tk_put_sockref(tk, nlh, cap, TCPKIT_A_CONN_SOCK, &ref);
 	if (!ret) {
 		iov[0].iov_base = buf;

@@ -91,6 +91,14 @@ static const struct tk_attr_desc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	 * refused like sock and stop rather than skipped as unknown.
 	 */
 	[TCPKIT_A_CONN_HOLD]		= { "hold", K_NONE },
+	[TCPKIT_A_CONN_SRTT_US]		= { "srtt_us", K_U32 },
+	[TCPKIT_A_CONN_RTTVAR_US]	= { "rttvar_us", K_U32 },
+	[TCPKIT_A_CONN_RTO_US]		= { "rto_us", K_U32 },
+	[TCPKIT_A_CONN_MIN_RTT_US]	= { "min_rtt_us", K_U32 },
+	[TCPKIT_A_CONN_CWND]		= { "cwnd", K_U32 },
+	[TCPKIT_A_CONN_SSTHRESH]	= { "ssthresh", K_U32 },
+	/* A restore request's option, never part of an image. */
+	[TCPKIT_A_CONN_CONSERVATIVE]	= { "conservative", K_NONE },
 };
 
 /* What a checkpoint carries in TCPKIT_A_CONN_AIMD. */

@@ -358,6 +358,18 @@ int tcpkit_image_socket(const struct tcpkit_image *img);
  */
 int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd);
 
+/* Flags of tcpkit_restore_flags(). */
+#define TCPKIT_RESTORE_CONSERVATIVE	0x1	/* slow start from the initial
+						 * window, not the image's cwnd
+						 */
+
+/*
+ * tcpkit_restore() with @flags (TCPKIT_RESTORE_*); unknown flags fail with
+ * EINVAL before anything is sent.
+ */
+int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
+			 int fd, unsigned int flags);
+
 /* Drop the freeze of a tuple in the caller's network namespace. */
 int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple);
 

@@ -112,6 +112,10 @@ static int tcpkit_conn_check(struct sock *sk, struct netlink_ext_ack *extack)
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
 		break;
 	case TCP_LISTEN:
 		NL_SET_ERR_MSG(extack, "socket is listening, not connected");
@@ -125,7 +129,7 @@ static int tcpkit_conn_check(struct sock *sk, struct netlink_ext_ack *extack)
 		return -ENOTCONN;
 	default:
 		NL_SET_ERR_MSG(extack,
-			       "connection is closing; only ESTABLISHED and CLOSE_WAIT can be checkpointed");
+			       "connection is in TIME_WAIT or closed; only ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, FIN_WAIT2, CLOSING and LAST_ACK can be checkpointed");
 		return -EOPNOTSUPP;
 	}
 
@@ -234,6 +238,35 @@ static int tcpkit_rcvq_take(struct sock *sk, u8 *dst, u32 *len, u32 max)
 	return 0;
 }
 
+/*
+ * Our FIN, which takes a sequence number but no byte: counted in snd-seq
+ * (write_seq), not in snd-qlen or unsent-len. Where it waits for its ACK,
+ * it rides on the last skb of the send queue, unsent if that skb is still
+ * in the write queue. A FIN_WAIT1 socket without one (tcp_send_fin()
+ * could not allocate it) is refused rather than guessed at.
+ */
+static int tcpkit_our_fin(struct sock *sk, u32 *unacked, u32 *unsent)
+{
+	struct sk_buff *skb = tcp_write_queue_tail(sk);
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	*unacked = 0;
+	*unsent = 0;
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		return tp->snd_una == tp->write_seq ? 0 : -EIO;
+	if (!tcpkit_state_in(sk->sk_state, TCPKIT_STATES_FIN_UNACKED))
+		return 0;
+	if (skb)
+		*unsent = 1;
+	else
+		skb = skb_rb_last(&sk->tcp_rtx_queue);
+	if (!skb || !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) ||
+	    TCP_SKB_CB(skb)->end_seq != tp->write_seq)
+		return -EIO;
+	*unacked = 1;
+	return 0;
+}
+
 static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
@@ -304,6 +337,20 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 		c->tos = inet_sk(sk)->tos;
 	c->reuseaddr = sk->sk_reuse == SK_CAN_REUSE;
 	strscpy(c->cc, icsk->icsk_ca_ops->name, sizeof(c->cc));
+
+	/* The RTT estimate, unscaled, bounded as restore bounds it; none
+	 * before the first sample (srtt 0, the minimum still ~0U).
+	 */
+	if (tp->srtt_us) {
+		c->srtt_us = min(tp->srtt_us >> 3, TCPKIT_RTT_MAX_US);
+		c->rttvar_us = min(tp->mdev_us >> 2, TCPKIT_RTT_MAX_US);
+		c->rto_us = clamp(jiffies_to_usecs(icsk->icsk_rto), 1U,
+				  TCPKIT_RTT_MAX_US);
+		if (tcp_min_rtt(tp) != ~0U)
+			c->min_rtt_us = min(tcp_min_rtt(tp), TCPKIT_RTT_MAX_US);
+	}
+	c->cwnd = clamp(tcp_snd_cwnd(tp), 1U, (u32)INT_MAX);
+	c->ssthresh = clamp(tp->snd_ssthresh, 2U, TCP_INFINITE_SSTHRESH);
 }
 
 static int tcpkit_snap_charge(struct net *net, u64 bytes,
@@ -367,8 +414,8 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 {
 	struct tcpkit_aimd_state st;
 	const struct tcp_sock *tp;
+	u32 inq, fin, fin_unacked, fin_unsent;
 	u8 *data = NULL;
-	u32 inq, fin;
 	int err;
 
 	if (hold) {
@@ -385,13 +432,23 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 		goto out;
 	tcpkit_conn_fill(sk, c);
 
+	if (tcpkit_our_fin(sk, &fin_unacked, &fin_unsent)) {
+		NL_SET_ERR_MSG(extack,
+			       "our FIN is not where the state says (send queue does not match it)");
+		err = -EIO;
+		goto out;
+	}
+	c->snd_qlen -= fin_unacked;
+	c->unsent_len -= fin_unsent;
+
 	/* Receive queue length counted, then checked against rcv_nxt: a
 	 * received FIN takes a sequence number but no byte; after the
 	 * application read it, copied_seq is past it.
 	 */
 	err = tcpkit_rcvq_take(sk, NULL, &c->rcv_qlen, U32_MAX);
 	inq = tp->rcv_nxt - tp->copied_seq;
-	fin = (sk->sk_state == TCP_CLOSE_WAIT && inq) ? 1 : 0;
+	fin = (tcpkit_state_in(sk->sk_state, TCPKIT_STATES_PEER_FIN) && inq) ?
+	      1 : 0;
 	if (err || inq != c->rcv_qlen + fin) {
 		NL_SET_ERR_MSG(extack,
 			       "receive queue does not match its sequence numbers");
@@ -528,6 +585,16 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
 	    nla_put_u8(skb, TCPKIT_A_CONN_TOS, c->tos) ||
 	    nla_put_u8(skb, TCPKIT_A_CONN_REUSEADDR, c->reuseaddr) ||
 	    nla_put_string(skb, TCPKIT_A_CONN_CC, c->cc))
+		return -EMSGSIZE;
+	if (c->srtt_us &&
+	    (nla_put_u32(skb, TCPKIT_A_CONN_SRTT_US, c->srtt_us) ||
+	     nla_put_u32(skb, TCPKIT_A_CONN_RTTVAR_US, c->rttvar_us) ||
+	     nla_put_u32(skb, TCPKIT_A_CONN_RTO_US, c->rto_us) ||
+	     (c->min_rtt_us &&
+	      nla_put_u32(skb, TCPKIT_A_CONN_MIN_RTT_US, c->min_rtt_us))))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, TCPKIT_A_CONN_CWND, c->cwnd) ||
+	    nla_put_u32(skb, TCPKIT_A_CONN_SSTHRESH, c->ssthresh))
 		return -EMSGSIZE;
 
 	if (!c->has_aimd)

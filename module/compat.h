@@ -81,20 +81,27 @@ static inline int tcpkit_tcp_ts_optval(u32 val, u8 clock)
 }
 
 /**
- * tcpkit_tcp_set_close_wait() - move a restored socket to CLOSE_WAIT
- * @sk: the socket, locked, in ESTABLISHED
+ * tcpkit_tcp_set_state() - move a restored socket on to a closing state
+ * @sk: the socket, locked, in a state tcpkit restores (never CLOSE)
+ * @state: the new state: CLOSE_WAIT, FIN_WAIT2 or CLOSING
  *
- * tcp_set_state() is no longer exported on 7.x. For ESTABLISHED ->
- * CLOSE_WAIT it only stores the state (no counter moves, no unhash), which
- * the exported inet_sk_set_state() does too, tracepoint included; only a
+ * tcp_set_state() is no longer exported on 7.x. For these moves it only
+ * takes the socket out of the CurrEstab count when it leaves ESTABLISHED
+ * or CLOSE_WAIT for a state other than CLOSE_WAIT, and stores the state;
+ * inet_sk_set_state() (exported) stores it, tracepoint included. Only a
  * BPF_SOCK_OPS_STATE_CB program would miss the step.
  */
-static inline void tcpkit_tcp_set_close_wait(struct sock *sk)
+static inline void tcpkit_tcp_set_state(struct sock *sk, int state)
 {
 #ifdef TCPKIT_HAVE_TCP_SET_STATE_EXPORT
-	tcp_set_state(sk, TCP_CLOSE_WAIT);
+	tcp_set_state(sk, state);
 #else
-	inet_sk_set_state(sk, TCP_CLOSE_WAIT);
+	int old = sk->sk_state;
+
+	if ((old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) &&
+	    state != TCP_CLOSE_WAIT)
+		TCP_DEC_STATS(sock_net(sk), TCP_MIB_CURRESTAB);
+	inet_sk_set_state(sk, state);
 #endif
 }
 

@@ -31,6 +31,25 @@ static struct netlink_range_validation tcpkit_range_int = {
 	.max = INT_MAX,
 };
 
+static struct netlink_range_validation tcpkit_range_rtt = {
+	.max = TCPKIT_RTT_MAX_US,
+};
+
+static struct netlink_range_validation tcpkit_range_rto = {
+	.min = 1,
+	.max = TCPKIT_RTT_MAX_US,
+};
+
+static struct netlink_range_validation tcpkit_range_cwnd = {
+	.min = 1,
+	.max = INT_MAX,
+};
+
+static struct netlink_range_validation tcpkit_range_ssthresh = {
+	.min = 2,
+	.max = TCP_INFINITE_SSTHRESH,
+};
+
 static struct netlink_range_validation tcpkit_range_alpha = {
 	.min = TCPKIT_AIMD_ALPHA_MIN,
 	.max = TCPKIT_AIMD_ALPHA_MAX,
@@ -103,7 +122,7 @@ static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_IFINDEX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
 	[TCPKIT_A_CONN_V6ONLY]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[TCPKIT_A_CONN_STATE]	= NLA_POLICY_RANGE(NLA_U8, TCP_ESTABLISHED,
-						   TCP_CLOSE_WAIT),
+						   TCP_CLOSING),
 	[TCPKIT_A_CONN_SND_SEQ]	= { .type = NLA_U32 },
 	[TCPKIT_A_CONN_RCV_SEQ]	= { .type = NLA_U32 },
 	[TCPKIT_A_CONN_SND_QLEN] = { .type = NLA_U32 },
@@ -145,6 +164,16 @@ static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
 							 &tcpkit_range_chunk),
 	[TCPKIT_A_CONN_RCV_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
 							 &tcpkit_range_chunk),
+	[TCPKIT_A_CONN_SRTT_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_RTTVAR_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_RTO_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rto),
+	[TCPKIT_A_CONN_MIN_RTT_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &tcpkit_range_rtt),
+	[TCPKIT_A_CONN_CWND]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_cwnd),
+	[TCPKIT_A_CONN_SSTHRESH] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &tcpkit_range_ssthresh),
+	[TCPKIT_A_CONN_CONSERVATIVE] = { .type = NLA_FLAG },
 };
 
 static int tcpkit_aimd_put(struct sk_buff *msg,

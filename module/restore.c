@@ -13,12 +13,14 @@
  *   sizes segments from it), connect (no SYN in repair: straight to
  *   ESTABLISHED; the tuple it made must be the image's), TCP_REPAIR_OPTIONS,
  *   TCP_TIMESTAMP, the receive queue, the send queue bytes in flight,
- *   CLOSE_WAIT's FIN, TCP_REPAIR_WINDOW, socket options and aimd
- *   parameters. Then, under one socket lock, the memory for the unsent
- *   bytes is reserved, the freeze lifted, repair left and the unsent bytes
- *   queued: nothing can refuse them (the notsent_lowat limit is lifted while
- *   they go in, the buffer was raised, the memory reserved), and nothing
- *   after that can fail. Last, the saved buffer sizes and lock bits.
+ *   the FINs of a closing state (the peer's, then ours, marked as sent),
+ *   TCP_REPAIR_WINDOW, socket options and aimd parameters. Then, under one
+ *   socket lock, the memory for the unsent bytes is reserved, the RTT
+ *   estimate and congestion window set, the freeze lifted, repair left and
+ *   the unsent bytes queued, our FIN after them if it waited behind them:
+ *   nothing can refuse them (the notsent_lowat limit is lifted while they
+ *   go in, the buffer was raised, the memory reserved), and nothing after
+ *   that can fail. Last, the saved buffer sizes and lock bits.
  *
  * All or nothing: on any error before the socket goes live it is
  * disconnected in repair mode (no FIN, no RST), left in CLOSE with
@@ -52,6 +54,7 @@
  * @nlh: the request, whose snd-data and rcv-data chunks are sent from
  *	where they are (no copy)
  * @nchunks: snd-data plus rcv-data attributes
+ * @conservative: the request asked for a conservative start
  * @prof: phase times (module parameter profile)
  */
 struct tcpkit_restore {
@@ -59,6 +62,7 @@ struct tcpkit_restore {
 	struct nlattr **attrs;
 	const struct nlmsghdr *nlh;
 	u32 nchunks;
+	bool conservative;
 	struct tcpkit_prof prof;
 };
 
@@ -227,9 +231,9 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 	}
 
 	c->state = nla_get_u8(attrs[TCPKIT_A_CONN_STATE]);
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT) {
+	if (!tcpkit_state_in(c->state, TCPKIT_STATES_OK)) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_STATE],
-				    "only ESTABLISHED and CLOSE_WAIT connections can be restored");
+				    "only ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, FIN_WAIT2, CLOSING and LAST_ACK connections can be restored (not SYN_*, TIME_WAIT, CLOSE, LISTEN)");
 		return -EOPNOTSUPP;
 	}
 
@@ -253,10 +257,17 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "receive queue exceeds net.ipv4.tcp_rmem's maximum");
 		return -EFBIG;
 	}
-	if (c->state == TCP_CLOSE_WAIT && c->rcv_seq == c->rcv_qlen) {
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN) &&
+	    c->rcv_seq == c->rcv_qlen) {
 		/* rcv-seq covers the data and the FIN: both cannot start at 0 */
 		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_RCV_SEQ],
-				    "rcv-seq leaves no room for the FIN of CLOSE_WAIT");
+				    "rcv-seq leaves no room for the peer's FIN");
+		return -EINVAL;
+	}
+	if (c->state == TCP_FIN_WAIT2 && c->snd_qlen) {
+		/* The ACK of our FIN acknowledged every byte before it. */
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_SND_QLEN],
+				    "FIN_WAIT2 with bytes in the send queue");
 		return -EINVAL;
 	}
 
@@ -320,6 +331,26 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "rcvbuf below the kernel's minimum");
 		return -EINVAL;
 	}
+
+	/* The RTT estimate travels whole or not at all (the minimum may be
+	 * missing: no sample in its window). Its bounds are the policy's.
+	 */
+	if (attrs[TCPKIT_A_CONN_SRTT_US]) {
+		if (GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_RTTVAR_US) ||
+		    GENL_REQ_ATTR_CHECK(info, TCPKIT_A_CONN_RTO_US)) {
+			NL_SET_ERR_MSG(extack, "srtt-us needs rttvar-us and rto-us");
+			return -EINVAL;
+		}
+		c->srtt_us = nla_get_u32(attrs[TCPKIT_A_CONN_SRTT_US]);
+		c->rttvar_us = nla_get_u32(attrs[TCPKIT_A_CONN_RTTVAR_US]);
+		c->rto_us = nla_get_u32(attrs[TCPKIT_A_CONN_RTO_US]);
+		c->min_rtt_us = tcpkit_get_u32(attrs, TCPKIT_A_CONN_MIN_RTT_US, 0);
+	}
+	/* Policy-bounded; an image of an older tcpkit has neither. */
+	c->cwnd = tcpkit_get_u32(attrs, TCPKIT_A_CONN_CWND, 0);
+	c->ssthresh = tcpkit_get_u32(attrs, TCPKIT_A_CONN_SSTHRESH,
+				     TCP_INFINITE_SSTHRESH);
+	r->conservative = nla_get_flag(attrs[TCPKIT_A_CONN_CONSERVATIVE]);
 
 	if (attrs[TCPKIT_A_CONN_CC])
 		nla_strscpy(c->cc, attrs[TCPKIT_A_CONN_CC], sizeof(c->cc));
@@ -555,6 +586,86 @@ static void tcpkit_set_user_mss(struct sock *sk, u16 mss)
 	release_sock(sk);
 }
 
+/*
+ * The original's RTT estimate, the socket locked, just before it leaves
+ * repair mode: the timers run in repair mode too, so until then the RTO
+ * stays where connect() put it (3 s without a sample: a slow restore must
+ * not retransmit half-way), and the retransmit timer of the bytes in flight
+ * is re-armed with the path's RTO now. The RTO stays within [TCP_RTO_MIN,
+ * TCP_RTO_MAX]; the restored socket's own samples move the estimate on
+ * from the first ACK.
+ */
+static void tcpkit_set_rtt(const struct tcpkit_conn *c, struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!c->srtt_us)
+		return;
+	WRITE_ONCE(tp->srtt_us, c->srtt_us << 3);
+	tp->mdev_us = c->rttvar_us << 2;
+	/* Never below the minimum RTO, as tcp_rtt_estimator() keeps it. */
+	tp->mdev_max_us = max(tp->mdev_us, tcp_rto_min_us(sk));
+	tp->rttvar_us = tp->mdev_max_us;
+	tp->rtt_seq = tp->snd_nxt;
+	icsk->icsk_rto = clamp_t(u32, usecs_to_jiffies(c->rto_us), TCP_RTO_MIN,
+				 TCP_RTO_MAX);
+	if (c->min_rtt_us)
+		minmax_reset(&tp->rtt_min, tcp_jiffies32, c->min_rtt_us);
+	if (tp->packets_out)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+					  icsk->icsk_rto, TCP_RTO_MAX);
+}
+
+/*
+ * The original's congestion window and slow start threshold, the socket
+ * locked, unless the request asked for a conservative start (then slow
+ * start from the initial window, as connect() left it). The window is
+ * clamped to what the peer's receive window (restored already) lets
+ * through, but never below the initial window, and to the socket's clamp:
+ * a burst the peer cannot take is no use, and the initial window is what
+ * any new connection may send.
+ */
+static void tcpkit_set_cwnd(const struct tcpkit_restore *r, struct sock *sk)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = max_t(u32, tp->mss_cache, TCP_MIN_MSS);
+	u32 cwnd;
+
+	if (r->conservative || !c->cwnd)
+		return;
+	cwnd = min(c->cwnd, max_t(u32, DIV_ROUND_UP(tp->snd_wnd, mss),
+				  TCP_INIT_CWND));
+	cwnd = clamp(cwnd, 1U, tp->snd_cwnd_clamp);
+	tcp_snd_cwnd_set(tp, cwnd);
+	tp->snd_ssthresh = c->ssthresh;
+	tp->snd_cwnd_stamp = tcp_jiffies32;
+}
+
+/*
+ * Once live, with bytes in flight and none unsent: a tail loss probe at
+ * once. The freeze dropped the peer's ACKs, so the socket cannot tell what
+ * got through; the last segment sent again makes the peer say (an ACK of
+ * everything, or a SACK that lets RACK resend the rest about one RTT
+ * later) instead of waiting for the RTO. It costs one duplicate segment
+ * when nothing was lost. Unsent bytes, when there are some, go out at
+ * once and probe the same way.
+ */
+static void tcpkit_probe_in_flight(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	lock_sock(sk);
+	if (tp->packets_out && !tp->tlp_high_seq &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				   TCPF_LAST_ACK))
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_LOSS_PROBE,
+					  TCP_TIMEOUT_MIN, TCP_RTO_MAX);
+	release_sock(sk);
+}
+
 /* Does @sk's connected 4-tuple equal the image's? */
 static bool tcpkit_tuple_is(struct sock *sk, const struct tcpkit_conn *c)
 {
@@ -610,22 +721,20 @@ static void tcpkit_final_buffers(struct tcpkit_restore *r, struct sock *sk,
 }
 
 /*
- * CLOSE_WAIT: the peer's FIN, as tcp_fin() would have left it, unless a
- * retransmission of it came in since the receive queue was refilled (the
- * socket is connected and, on another host, not frozen): then tcp_fin()
- * did it already and counting it again would skip a sequence number.
+ * The peer's FIN, as tcp_fin() would have left it: ESTABLISHED ->
+ * CLOSE_WAIT. Unless a retransmission of it came in since the receive
+ * queue was refilled (the socket is connected and, on another host, not
+ * frozen): then tcp_fin() did it already and counting it again would skip
+ * a sequence number.
  */
-static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
+static void tcpkit_recv_fin(struct tcpkit_restore *r, struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *tail;
 
-	lock_sock(sk);
 	if (sk->sk_state != TCP_ESTABLISHED ||
-	    (sk->sk_shutdown & RCV_SHUTDOWN)) {
-		release_sock(sk);
+	    (sk->sk_shutdown & RCV_SHUTDOWN))
 		return;
-	}
 	WRITE_ONCE(tp->rcv_nxt, tp->rcv_nxt + 1);
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (r->c.rcv_qlen && tail) {
@@ -640,8 +749,85 @@ static void tcpkit_close_wait(struct tcpkit_restore *r, struct sock *sk)
 	}
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
-	tcpkit_tcp_set_close_wait(sk);
+	tcpkit_tcp_set_state(sk, TCP_CLOSE_WAIT);
+}
+
+/*
+ * Our FIN, the socket locked: what shutdown(SHUT_WR) does, through the
+ * protocol's own tcp_shutdown() (ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT ->
+ * LAST_ACK; tcp_send_fin() appends the FIN, marked as sent in
+ * TCP_SEND_QUEUE repair mode, transmitted otherwise). If tcp_send_fin()
+ * could not allocate an skb for it, the FIN rides on the last skb, as
+ * tcp_send_fin() does itself under memory pressure. Where we closed first
+ * and the peer's FIN is in too, LAST_ACK stood for CLOSING: put it right.
+ *
+ * Return: 0, -EIO if the socket left ESTABLISHED and CLOSE_WAIT (an RST
+ * came in), -ENOMEM if there is no skb to carry the FIN.
+ */
+static int tcpkit_send_fin(struct tcpkit_restore *r, struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 seq = tp->write_seq;
+	struct sk_buff *skb;
+
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+		return -EIO;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+	sk->sk_prot->shutdown(sk, SEND_SHUTDOWN);
+	if (tp->write_seq == seq) {
+		skb = tcp_write_queue_tail(sk);
+		if (!skb) {
+			skb = skb_rb_last(&sk->tcp_rtx_queue);
+			if (!skb)
+				return -ENOMEM;
+			WRITE_ONCE(tp->snd_nxt, tp->snd_nxt + 1);
+		}
+		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_FIN;
+		TCP_SKB_CB(skb)->end_seq++;
+		WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
+	}
+	if (sk->sk_state == TCP_LAST_ACK &&
+	    (r->c.state == TCP_FIN_WAIT1 || r->c.state == TCP_CLOSING))
+		tcpkit_tcp_set_state(sk, TCP_CLOSING);
+	return 0;
+}
+
+/*
+ * The FINs of a closing state, in TCP_SEND_QUEUE repair mode. The peer's
+ * first, whichever came first (ESTABLISHED -> CLOSE_WAIT), then ours
+ * (tcpkit_send_fin()), unless unsent bytes go before it: tcpkit_go_live()
+ * queues it after them. FIN_WAIT2: ours was acknowledged, no skb carries
+ * it; as tcp_rcv_state_process() leaves a socket that is not orphaned (so
+ * no FIN_WAIT2 timer).
+ */
+static int tcpkit_fins(struct tcpkit_restore *r, struct sock *sk,
+		       struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	int err = 0;
+
+	lock_sock(sk);
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN))
+		tcpkit_recv_fin(r, sk);
+	if (tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED) &&
+	    !c->unsent_len) {
+		err = tcpkit_fault() ? -ENOMEM : tcpkit_send_fin(r, sk);
+		if (err)
+			NL_SET_ERR_MSG(extack, "cannot queue our FIN");
+	} else if (c->state == TCP_FIN_WAIT2) {
+		if (sk->sk_state != TCP_ESTABLISHED ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN)) {
+			NL_SET_ERR_MSG(extack,
+				       "the peer closed during the restore of FIN_WAIT2 (TIME_WAIT cannot be restored)");
+			err = -EAGAIN;
+		} else {
+			WRITE_ONCE(sk->sk_shutdown,
+				   sk->sk_shutdown | SEND_SHUTDOWN);
+			tcpkit_tcp_set_state(sk, TCP_FIN_WAIT2);
+		}
+	}
 	release_sock(sk);
+	return err;
 }
 
 static int tcpkit_set_options(struct tcpkit_restore *r, struct socket *sock,
@@ -722,11 +908,15 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	int err;
 
 	if (!c->unsent_len) {
+		int off = TCP_REPAIR_OFF;
+
+		lock_sock(sk);
+		tcpkit_set_rtt(c, sk);
+		tcpkit_set_cwnd(r, sk);
+		release_sock(sk);
 		/* A freeze of this tuple here (checkpoint with stop) ends
 		 * now, so that the answer to the window probe gets in.
 		 */
-		int off = TCP_REPAIR_OFF;
-
 		tcpkit_freeze_del(sock_net(sk), c);
 		/* Needs only what TCP_REPAIR on needed: cannot fail here. */
 		err = tcpkit_setsockopt_nofault(sock, SOL_TCP, TCP_REPAIR, &off,
@@ -735,6 +925,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 			NL_SET_ERR_MSG(extack, "cannot leave repair mode");
 			return err;
 		}
+		tcpkit_probe_in_flight(sk);
 	} else {
 		lock_sock(sk);
 		/* Twice the bytes covers the skb overhead; nothing reclaims
@@ -748,6 +939,8 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 				       "no TCP memory for the unsent data (net.ipv4.tcp_mem)");
 			return -ENOBUFS;
 		}
+		tcpkit_set_rtt(c, sk);
+		tcpkit_set_cwnd(r, sk);
 		tcpkit_freeze_del(sock_net(sk), c);
 		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
 		tp->repair = 0;
@@ -756,6 +949,11 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		lowat = READ_ONCE(tp->notsent_lowat);
 		WRITE_ONCE(tp->notsent_lowat, U32_MAX);
 		tcpkit_write_unsent(r, sk);
+		/* Live: an RST that came in meanwhile leaves no FIN to send,
+		 * and some skb always carries it otherwise.
+		 */
+		if (tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED))
+			tcpkit_send_fin(r, sk);
 		WRITE_ONCE(tp->notsent_lowat, lowat);
 		release_sock(sk);
 	}
@@ -780,8 +978,9 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		.rcv_wnd	= c->rcv_wnd,
 		.rcv_wup	= c->rcv_wup,
 	};
+	u32 peer_fin = tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN);
+	u32 our_fin = tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED);
 	struct tcp_repair_opt opts[4];
-	u32 fin = c->state == TCP_CLOSE_WAIT;
 	struct sock *sk = sock->sk;
 	struct sockaddr_storage ss;
 	int sndbuf, rcvbuf;
@@ -837,13 +1036,13 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
-					c->rcv_seq - fin - c->rcv_qlen);
+					c->rcv_seq - peer_fin - c->rcv_qlen);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
 					TCP_SEND_QUEUE);
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
-					c->snd_seq - c->snd_qlen);
+					c->snd_seq - our_fin - c->snd_qlen);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot set the queue sequence numbers");
 		return err;
@@ -924,17 +1123,20 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	if (!err)
 		err = tcpkit_write_chunks(r, sock, TCPKIT_A_CONN_SND_DATA, 0,
 					  c->snd_qlen - c->unsent_len);
-	if (!err)
-		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
-					TCP_NO_QUEUE);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot refill the send queue");
 		return err;
 	}
 	tcpkit_prof_mark(&r->prof, "sndq");
 
-	if (fin)
-		tcpkit_close_wait(r, sk);
+	err = tcpkit_fins(r, sk, extack);
+	if (err)
+		return err;
+	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot leave the send queue");
+		return err;
+	}
 
 	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_REPAIR_WINDOW, &win,
 				    sizeof(win));

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <linux/netlink.h>
 #include <net/netlink.h>
+#include <net/tcp_states.h>
 
 struct sock;
 
@@ -105,6 +106,7 @@ void tcpkit_sk_silence(struct sock *sk);
 
 /* checkpoint.c */
 #define TCPKIT_ADDR_MAX	16	/* an IPv6 address */
+#define TCPKIT_RTT_MAX_US	120000000	/* TCP_RTO_MAX, microseconds */
 
 /**
  * struct tcpkit_conn - one connection's checkpoint header, host order
@@ -155,9 +157,32 @@ struct tcpkit_conn {
 	u8 tos;
 	u8 reuseaddr;
 	char cc[16];
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 rto_us;
+	u32 min_rtt_us;
+	u32 cwnd;
+	u32 ssthresh;
 	bool has_aimd;
 	struct tcpkit_aimd_params aimd;
 };
+
+/*
+ * The states a checkpoint saves, and which FINs each implies: the peer's
+ * received (counted in rcv-seq); ours (counted in snd-seq) in FIN_WAIT1,
+ * FIN_WAIT2, CLOSING and LAST_ACK, not yet acknowledged but in FIN_WAIT2.
+ */
+#define TCPKIT_STATES_OK	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
+				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSING | TCPF_LAST_ACK)
+#define TCPKIT_STATES_PEER_FIN	(TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK)
+#define TCPKIT_STATES_FIN_UNACKED (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)
+
+/* Is TCP state @state one of the TCPKIT_STATES_* set @set? */
+static inline bool tcpkit_state_in(unsigned int state, unsigned int set)
+{
+	return state < 32 && (BIT(state) & set);
+}
 
 int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c);
 int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info);

@@ -49,11 +49,11 @@ expect_usage()
 	fi
 }
 
-ktap_plan 65
+ktap_plan 67
 
 if [ -z "$TCPKIT" ]; then
 	ktap_diag "no tcpkit binary found"
-	while [ "$KTAP_N" -lt 65 ]; do
+	while [ "$KTAP_N" -lt 67 ]; do
 		ktap_fail "tcpkit_binary" "not found"
 	done
 	ktap_exit
@@ -113,6 +113,8 @@ expect_usage "checkpoint_file_twice" "given twice" conn checkpoint pid 1 fd 3 fi
 expect_usage "restore_needs_file" "needs \"file PATH\"" conn restore
 expect_usage "restore_exec_needs_cmd" "needs a command" conn restore file x exec
 expect_usage "restore_keyword" "unknown keyword \"stop\"" conn restore file x stop
+expect_usage "restore_conservative_needs_file" "needs \"file PATH\"" conn restore conservative
+expect_usage "restore_conservative_exec_needs_cmd" "needs a command" conn restore file x conservative exec
 
 # aimd grammar: syntax only, bounds are the kernel's
 expect_usage "aimd_set_nothing" "at least one" aimd set

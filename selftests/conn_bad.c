@@ -381,11 +381,36 @@ TEST_F(bad, missing_attribute)
 	restore_fails(_metadata, self, -EINVAL, false, "no snd-seq");
 }
 
-TEST_F(bad, state_fin_wait1)
+/* The states a connection cannot be restored in keep a clear error. */
+TEST_F(bad, state_time_wait)
 {
 	good_image(_metadata, self);
-	img_set(&self->im, TCPKIT_A_CONN_STATE, 4);
-	restore_fails(_metadata, self, -EOPNOTSUPP, false, "FIN_WAIT1 image");
+	img_set(&self->im, TCPKIT_A_CONN_STATE, 6);
+	restore_fails(_metadata, self, -EOPNOTSUPP, false, "TIME_WAIT image");
+}
+
+TEST_F(bad, state_syn_sent)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_STATE, 2);
+	restore_fails(_metadata, self, -EOPNOTSUPP, false, "SYN_SENT image");
+}
+
+TEST_F(bad, state_listen)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_STATE, 10);
+	restore_fails(_metadata, self, -EOPNOTSUPP, false, "LISTEN image");
+}
+
+/* FIN_WAIT2: the ACK of our FIN covered every byte before it. */
+TEST_F(bad, fin_wait2_with_send_queue)
+{
+	good_image(_metadata, self);
+	img_set(&self->im, TCPKIT_A_CONN_STATE, 5);
+	img_set(&self->im, TCPKIT_A_CONN_SND_QLEN, 100);
+	restore_fails(_metadata, self, -EINVAL, false,
+		      "FIN_WAIT2 image with send queue bytes");
 }
 
 TEST_F(bad, stop_in_restore)

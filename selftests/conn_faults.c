@@ -257,6 +257,64 @@ TEST_F_TIMEOUT(faults, restore, 250)
 	a_works(_metadata, self, c);
 }
 
+/*
+ * The same for a FIN_WAIT1 image: A's, with a FIN of A's that B has not
+ * seen (snd-seq one further), as if it had been lost. A restore queues it
+ * as sent and the retransmit timer delivers it. One that fails leaves B
+ * untouched (no FIN, no RST); one that succeeds in spite of its fault is
+ * silenced again before its timer fires. The last one goes through: B
+ * gets A's EOF and its ACK takes C to FIN_WAIT2.
+ */
+TEST_F_TIMEOUT(faults, restore_fin_wait1, 250)
+{
+	socklen_t len = sizeof(self->sa);
+	unsigned int n;
+	int c = -1;
+
+	ASSERT_EQ(0, getsockname(self->a, (void *)&self->sa, &len));
+	ASSERT_EQ(0, tk_checkpoint(&self->tk, self->a, NULL, NULL, false,
+				   &self->im)) TH_LOG("%s", self->tk.msg);
+	ASSERT_EQ(0, kill_silently(self->a));
+	self->a = -1;
+	ASSERT_EQ(0, img_set(&self->im, TCPKIT_A_CONN_STATE, TK_FIN_WAIT1));
+	ASSERT_EQ(0, img_set(&self->im, TCPKIT_A_CONN_SND_SEQ,
+			     img_u32(&self->im, TCPKIT_A_CONN_SND_SEQ) + 1));
+
+	for (n = 1; n <= MAX_N; n++) {
+		int err, hit;
+
+		tk_reopen(_metadata, self);
+		c = socket(variant->family, SOCK_STREAM, 0);
+		ASSERT_LE(0, c);
+		fail_nth(n);
+		err = tk_restore(&self->tk, c, &self->im);
+		hit = fault_hit();
+		if (!hit) {
+			ASSERT_EQ(0, err) TH_LOG("N=%u: %s", n, self->tk.msg);
+			break;
+		}
+		if (err) {
+			self->hits++;
+			target_dead(_metadata, self, c, n, err);
+		} else {
+			self->tolerated++;
+			self->acks_lost += self->tk.reply_lost;
+			EXPECT_EQ(TK_FIN_WAIT1, tcp_state(c)) TH_LOG("N=%u", n);
+			ASSERT_EQ(0, kill_silently(c));
+		}
+		c = -1;
+		EXPECT_EQ(self->refcnt, read_long(REFCNT)) TH_LOG("N=%u", n);
+	}
+	report(_metadata, self, "restore FIN_WAIT1", n);
+	self->a = c;
+	EXPECT_EQ(TK_FIN_WAIT1, tcp_state(c));
+	ASSERT_EQ(0, stream_read(c, 2, &self->a_read, RCV_BYTES, TMO));
+	EXPECT_EQ(-EPIPE, stream_read(self->b, 1, &self->b_read, 1, TMO));
+	EXPECT_EQ(0, wait_state(c, TK_FIN_WAIT2, TMO))
+		TH_LOG("C in state %u", tcp_state(c));
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+}
+
 static void checkpoint_faults(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(faults) *self, int family,
 			      bool stop)

@@ -49,7 +49,12 @@
 
 /* TCP states as the image carries them (include/net/tcp_states.h). */
 #define TK_ESTABLISHED	1U
+#define TK_FIN_WAIT1	4U
+#define TK_FIN_WAIT2	5U
+#define TK_CLOSE	7U
 #define TK_CLOSE_WAIT	8U
+#define TK_LAST_ACK	9U
+#define TK_CLOSING	11U
 
 /* ---- netlink ---------------------------------------------------------- */
 
@@ -765,6 +770,28 @@ static inline int wait_stable(int fd, unsigned long req, int stable_ms)
 		usleep(10000);
 	}
 	return last;
+}
+
+/* @fd's TCP state (TK_*), 0 if TCP_INFO fails. */
+static inline unsigned int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_state;
+}
+
+/* Wait until @fd is in TCP state @state. */
+static inline int wait_state(int fd, unsigned int state, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (tcp_state(fd) == state)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
 }
 
 /* Gone without a trace: repair mode makes close() send no FIN, no RST. */

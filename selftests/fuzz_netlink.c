@@ -81,7 +81,7 @@ static const struct adesc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_DPORT]	= { K_U16, 1, U16M },
 	[TCPKIT_A_CONN_IFINDEX]	= { K_U32, 0, 0x7fffffff },
 	[TCPKIT_A_CONN_V6ONLY]	= { K_U8, 0, 1 },
-	[TCPKIT_A_CONN_STATE]	= { K_U8, TK_ESTABLISHED, TK_CLOSE_WAIT },
+	[TCPKIT_A_CONN_STATE]	= { K_U8, TK_ESTABLISHED, TK_CLOSING },
 	[TCPKIT_A_CONN_SND_SEQ]	= { K_U32, 0, U32M },
 	[TCPKIT_A_CONN_RCV_SEQ]	= { K_U32, 0, U32M },
 	[TCPKIT_A_CONN_SND_QLEN] = { K_U32, 0, U32M },
@@ -118,6 +118,13 @@ static const struct adesc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_AIMD]	= { K_NEST, 0, 0 },
 	[TCPKIT_A_CONN_SND_DATA] = { K_BIN, 1, TCPKIT_CHUNK_MAX },
 	[TCPKIT_A_CONN_RCV_DATA] = { K_BIN, 1, TCPKIT_CHUNK_MAX },
+	[TCPKIT_A_CONN_SRTT_US]	= { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_RTTVAR_US] = { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_RTO_US]	= { K_U32, 1, 120000000 },
+	[TCPKIT_A_CONN_MIN_RTT_US] = { K_U32, 0, 120000000 },
+	[TCPKIT_A_CONN_CWND]	= { K_U32, 1, 0x7fffffff },
+	[TCPKIT_A_CONN_SSTHRESH] = { K_U32, 2, 0x7fffffff },
+	[TCPKIT_A_CONN_CONSERVATIVE] = { K_FLAG, 0, 0 },
 };
 
 /* Attributes each op's policy knows: maxattr; 0 = no policy at all. */

@@ -312,6 +312,9 @@ int main(void)
 		   tk, NULL);
 	expect_err("restore_onto_connected", tcpkit_restore(tk, img, cfd), tk,
 		   "target socket");
+	expect_err("restore_unknown_flags",
+		   tcpkit_restore_flags(tk, img, cfd, 0x100), tk,
+		   "unknown restore flags");
 	expect_err("restore_same_netns_tuple_taken",
 		   tcpkit_restore(tk, img, tcpkit_image_socket(img)), tk, NULL);
 
@@ -396,7 +399,9 @@ int main(void)
 		close(sfd);
 
 		rfd = back ? tcpkit_image_socket(back) : -1;
-		ret = rfd >= 0 ? tcpkit_restore(tk, back, rfd) : -1;
+		/* the conservative start: a request option the kernel takes */
+		ret = rfd >= 0 ? tcpkit_restore_flags(tk, back, rfd,
+					TCPKIT_RESTORE_CONSERVATIVE) : -1;
 		result(!ret, "restore_after_stop", "%s", tcpkit_last_error(tk));
 		ref.fd = rfd;
 		ret = tcpkit_conn_get(tk, &ref, &rhdr);

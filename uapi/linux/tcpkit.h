@@ -85,11 +85,14 @@ enum {
 	TCPKIT_A_CONN_DPORT,		/* u16 */
 	TCPKIT_A_CONN_IFINDEX,		/* u32 */
 	TCPKIT_A_CONN_V6ONLY,		/* u8 */
-	TCPKIT_A_CONN_STATE,		/* u8: TCP_ESTABLISHED, TCP_CLOSE_WAIT */
-	TCPKIT_A_CONN_SND_SEQ,		/* u32: write_seq */
-	TCPKIT_A_CONN_RCV_SEQ,		/* u32: rcv_nxt */
-	TCPKIT_A_CONN_SND_QLEN,		/* u32: write_seq - snd_una */
-	TCPKIT_A_CONN_UNSENT_LEN,	/* u32: write_seq - snd_nxt */
+	TCPKIT_A_CONN_STATE,		/* u8: TCP_ESTABLISHED, TCP_CLOSE_WAIT,
+					 * TCP_FIN_WAIT1/2, TCP_CLOSING,
+					 * TCP_LAST_ACK
+					 */
+	TCPKIT_A_CONN_SND_SEQ,		/* u32: write_seq (with our FIN) */
+	TCPKIT_A_CONN_RCV_SEQ,		/* u32: rcv_nxt (with the peer's FIN) */
+	TCPKIT_A_CONN_SND_QLEN,		/* u32: bytes from snd_una, no FIN */
+	TCPKIT_A_CONN_UNSENT_LEN,	/* u32: bytes from snd_nxt, no FIN */
 	TCPKIT_A_CONN_RCV_QLEN,		/* u32: rcv_nxt - copied_seq */
 	TCPKIT_A_CONN_MSS,		/* u32: mss_clamp */
 	TCPKIT_A_CONN_SND_WSCALE,	/* u8 */
@@ -123,6 +126,13 @@ enum {
 	TCPKIT_A_CONN_SND_DATA,		/* binary, multi-attr: send queue */
 	TCPKIT_A_CONN_RCV_DATA,		/* binary, multi-attr: receive queue */
 	TCPKIT_A_CONN_HOLD,		/* u32: id of a stop's hold (not in images) */
+	TCPKIT_A_CONN_SRTT_US,		/* u32: smoothed RTT, microseconds */
+	TCPKIT_A_CONN_RTTVAR_US,	/* u32: RTT variation, microseconds */
+	TCPKIT_A_CONN_RTO_US,		/* u32: retransmission timeout, us */
+	TCPKIT_A_CONN_MIN_RTT_US,	/* u32: windowed minimum RTT, us */
+	TCPKIT_A_CONN_CWND,		/* u32: congestion window, segments */
+	TCPKIT_A_CONN_SSTHRESH,		/* u32: slow start threshold, segs */
+	TCPKIT_A_CONN_CONSERVATIVE,	/* flag: restore only, cwnd from IW */
 
 	__TCPKIT_A_CONN_MAX,
 	TCPKIT_A_CONN_MAX = (__TCPKIT_A_CONN_MAX - 1)
