@@ -34,7 +34,7 @@
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
-#define PLAN	38
+#define PLAN	39
 
 static void skip(const char *name, const char *why)
 {
