@@ -783,12 +783,6 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
 	return chunks;
 }
 
-static void tcpkit_extack_msg(struct netlink_ext_ack *extack, const char *msg)
-{
-	if (extack && msg)
-		extack->_msg = msg;
-}
-
 /**
  * tcpkit_nl_checkpoint_dumpit() - stream the snapshot
  * @skb: the dump message buffer to fill
@@ -807,7 +801,7 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 	void *hdr;
 
 	if (d->err) {
-		tcpkit_extack_msg(cb->extack, d->errmsg);
+		tcpkit_extack_set(cb->extack, d->errmsg);
 		return d->err;
 	}
 	if (d->header_sent)

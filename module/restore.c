@@ -94,12 +94,6 @@ static const struct {
 	{ TCPKIT_A_CONN_RCV_WUP, "image lacks rcv-wup" },
 };
 
-static void tcpkit_err(struct netlink_ext_ack *extack, const char *msg)
-{
-	if (extack)
-		extack->_msg = msg;
-}
-
 static u8 tcpkit_get_u8(struct nlattr **attrs, int type, u8 def)
 {
 	return attrs[type] ? nla_get_u8(attrs[type]) : def;
@@ -195,7 +189,7 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 	r->nlh = info->nlhdr;
 	for (i = 0; i < ARRAY_SIZE(tcpkit_restore_need); i++) {
 		if (GENL_REQ_ATTR_CHECK(info, tcpkit_restore_need[i].type)) {
-			tcpkit_err(extack, tcpkit_restore_need[i].msg);
+			tcpkit_extack_set(extack, tcpkit_restore_need[i].msg);
 			return -EINVAL;
 		}
 	}

@@ -94,6 +94,21 @@ struct tcpkit_sk {
 	struct socket *sock;
 };
 
+/**
+ * tcpkit_extack_set() - report a message chosen at run time
+ * @extack: where to put it (may be NULL)
+ * @msg: a string that outlives the request (a table entry, or a message
+ *	the kernel set for an earlier extack); NULL leaves @extack as it is
+ *
+ * NL_SET_ERR_MSG() takes only literals.
+ */
+static inline void tcpkit_extack_set(struct netlink_ext_ack *extack,
+				     const char *msg)
+{
+	if (extack && msg)
+		extack->_msg = msg;
+}
+
 struct tcpkit_conn;
 
 int tcpkit_sock_tuple(const struct nlattr *nest, struct nlattr **tb,
