@@ -365,6 +365,7 @@ static void test_roundtrip(void)
 
 	/* a symlink at the path is replaced, its target left alone */
 	{
+		/* mkstemp(3) template */
 		char target[] = "/tmp/tcpkit-target-XXXXXX", got[8] = "";
 		struct stat st;
 		int tfd = mkstemp(target);
