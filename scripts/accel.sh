@@ -7,7 +7,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TCG="-accel tcg -cpu max"
+# One host thread runs every vCPU. With a thread per vCPU (QEMU 7.2's
+# default), a vCPU can still run code that another vCPU has patched and
+# synchronised: the guest kernel then dies with "Oops: int3" at a static
+# branch that text_poke_bp() had already restored (seen on 6.12, in
+# __ip_local_out right after do_sync_core, when the netfilter hooks'
+# static keys flipped). Real CPUs guarantee this cannot happen; the
+# single thread makes TCG keep that guarantee.
+TCG="-accel tcg,thread=single -cpu max"
 KVM="-accel kvm -cpu max"
 
 case ${TCPKIT_ACCEL:-probe} in

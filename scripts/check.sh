@@ -118,6 +118,13 @@ judge_skips()
 	}'
 }
 
+# The program a VM was running when it died: the last one it announced
+# (run_tests.sh prints a program's own output only once it has ended).
+last_program()
+{
+	sed -n 's/^# [^:]*: \([^ ]*\)$/\1/p' "$1" | tail -n1 | grep . || echo "boot"
+}
+
 for s in $SERIES; do
 	rel=$("$TOPDIR/scripts/kernel.sh" release "$s")
 	if ! make -s -C "$TOPDIR" KVER="$s" vm-prereqs; then
@@ -157,14 +164,17 @@ for s in $SERIES; do
 	rc=$?
 	parse_ktap "$rel" < "$log" | judge_skips "$(series_source "$s")" >> "$results"
 	case $rc in
-	124|125) fail "$rel: VM run (status $rc, see $log)" ;;
+	124|125) fail "$rel: VM run (status $rc in $(last_program "$log"), see $log)" ;;
 	*) pass "$rel: VM run completed" ;;
 	esac
 	# The live copy too: it has what a guest that hung never dumped.
 	if grep -hE "$CRASH_RE" "$log" "${log%.log}.kmsg.log" \
 		> "$TOPDIR/build/$s/splats"; then
 		sed 's/^/# /' "$TOPDIR/build/$s/splats"
-		fail "$rel: kernel log clean"
+		# The first line names the trouble: keep it with the result,
+		# which is what the end of the output shows.
+		fail "$rel: kernel log clean (first: $(head -n1 "$TOPDIR/build/$s/splats" |
+			sed 's/^[0-9]*,[0-9]*,[0-9]*,[^;]*;//' | tr -cd '[:print:]' | cut -c1-160))"
 	else
 		pass "$rel: kernel log clean"
 	fi
