@@ -238,18 +238,22 @@ def section(trials, info, rel, cmd):
     if loss:
         w('### Loss of the window in flight during a 1 s freeze')
         w('')
-        w('| state | lost in flight (bytes) | segments dropped at P | lag out '
+        w('| state | lost in flight (bytes) | segments dropped at P | cwnd '
+          'before the drop / after restore | unsent (bytes) | lag out '
           '| repaired | 10 MB ratio | retrans | RSTs |')
-        w('|---|---|---|---|---|---|---|---|')
+        w('|---|---|---|---|---|---|---|---|---|---|')
         for m in MODES:
             ds = [d for d in loss if d['mode'] == m]
             if not ds:
                 continue
             x = med([d['xfer_ms'] if d['xfer_ms'] > 0 else None for d in ds])
-            w('| %s | %s | %s | %s | %s | %s | %s | %d |' % (
+            w('| %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %d |' % (
                 m, cell([d['ck_inflight'] for d in ds]),
                 cell([d['lost'] if isinstance(d.get('lost'), float)
                       else None for d in ds]),
+                cell([d['ck_cwnd'] for d in ds]),
+                cell([d['rs_cwnd'] for d in ds]),
+                cell([d['ck_unsent'] for d in ds]),
                 cell([lag(d, 'lag_out_ms') for d in ds], 1),
                 cell([lag(d, 'inflight_ms') if d['ck_inflight'] else None
                       for d in ds], 1),
@@ -259,7 +263,10 @@ def section(trials, info, rel, cmd):
                     for d in ds)))
         w('')
         w('Segments dropped at P count every segment of A the filter '
-          'dropped, its pure ACKs of P\'s bytes included.')
+          'dropped, its pure ACKs of P\'s bytes included. The cwnd after '
+          'the restore is the carried one clamped to the peer\'s window '
+          '(or the initial 10): where it is no more than the segments in '
+          'flight, the unsent bytes cannot go out.')
         w('')
     w('### Issue 18 targets against this run (4 s freeze)')
     w('')
@@ -293,7 +300,8 @@ def section(trials, info, rel, cmd):
     w('![resume lag and 10 MB time against the freeze](cr-resume.png)')
     w('')
     w('Reproduce: `bench/cr/run.sh --resume-only` (this section only, '
-      'about 8 minutes under TCG; `--rate MBIT` skips the probes; '
+      '5 minutes under TCG at 40 Mbit/s, 12 at 10; `--rate MBIT` skips the '
+      'probes; '
       '`bench/cr/run.sh` runs it after the rest). Raw lines: '
       'cr-resume-raw.txt.')
     return out, rows, freezes, lim

@@ -10,7 +10,8 @@
 # 3 samples per size and at most 100 connections, to try the harness.
 #
 # In the same VM run, then, resume-guest.sh (crresume): resume lag and
-# transfer time after freezes (about 6 minutes; --quick: one repetition),
+# transfer time after freezes (about 5 minutes when it picks 40 Mbit/s, 12
+# when a loaded host makes it pick 10; --quick: one repetition),
 # its section of cr.md by resume_report.py, raw data cr-resume-raw.txt.
 # --resume-only runs and rewrites only that part, --no-resume skips it;
 # --rate sets its bottleneck (default auto, as bench/cc).
