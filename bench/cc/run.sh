@@ -44,7 +44,10 @@ grep -q '^CCB info done' "$results/cc-raw.txt" || {
 rel=$(sed -n 's/^TCPKIT_BOOTED //p' "$log" | head -n1)
 # The time per call on the profiling kernel comes from percall.sh's last
 # runs, when there are some.
+shopt -s nullglob
+percall=("$results"/cc-percall-*.txt)
+shopt -u nullglob
 python3 "$top/bench/cc/report.py" "$results/cc-raw.txt" "$results" "$rel" \
-	$(ls "$results"/cc-percall-*.txt 2>/dev/null)
+	"${percall[@]}"
 gzip -9f "$results/cc-raw.txt"
 echo "bench/cc: wrote $results/cc.md"
