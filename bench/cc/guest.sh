@@ -264,6 +264,7 @@ RECV=$!
 log "kernel $(uname -r)"
 [ -n "$CLOCK" ] && log "clock $CLOCK"
 log "cpus $(grep -c ^processor /proc/cpuinfo)"
+log "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 # PERCALL=1 (bench/cc/percall.sh): the time per call only.
 if [ "$PERCALL" = 1 ]; then
 	percall

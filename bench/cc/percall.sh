@@ -42,10 +42,19 @@ make -s -C "$top/bench/cc" OUTPUT="$out"
 
 log=$out/percall-$clock-vm.log
 raw=$out/cc-percall-$clock.txt
-smp=2
-[ "$clock" = icount ] && smp=1
+# Under plain TCG the guest's TSC counts the host's TSC ticks, and the
+# 7.x test kernel (no ACPI: no PM timer, no HPET) cannot calibrate it: it
+# would fall back to jiffies, and the profiler's clock with it. It is told
+# the host's frequency instead. Under icount the TSC is the instruction
+# clock (1 GHz), which the PIT calibrates.
+smp=1 append=
+if [ "$clock" = tcg ]; then
+	smp=2
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	append="tsc_early_khz=$khz"
+fi
 TCPKIT_ACCEL=$clock TCPKIT_VM_SMP=$smp TCPKIT_VM_LOG=$log "$top/scripts/vm-run.sh" \
-	--kver "$series" --timeout 3600 -- \
+	--kver "$series" --timeout 3600 --append "$append" -- \
 	env PERCALL=1 PROF_RUNS="$runs" CLOCK="$clock" \
 	/opt/tcpkit/bench/cc/guest.sh > "$out/percall-$clock-output.txt" 2>&1 || {
 	echo "bench/cc: the VM run failed, see $out/percall-$clock-output.txt" >&2
