@@ -303,6 +303,18 @@ def percall_section(w, path):
               k[5:], clock, 'instructions' if clock == 'icount' else 'time',
               ci[0], ci[3], ci[1], ci[2], mark(ci[0] <= 1.05),
               mark(ci[2] <= 1.05)))
+        floor = per.get((k, 'aimd1', 'aimd_in_ack_event'), {})
+        if clock == 'icount' and floor:
+            # The profiler's own share, the same in every call: what is
+            # left is each hook's own instructions.
+            f = sum(t / c for c, t in floor.values()) / len(floor)
+            own = [sum(t / c for c, t in d.values()) / len(d) - f
+                   for d in (r_, a_)]
+            w('')
+            w('%s path above the floor (aimd_in_ack_event, %.0f instructions '
+              'per call): tcp_reno_cong_avoid %.0f, aimd_cong_avoid %.0f '
+              'instructions per call of their own (callees included).' % (
+                  k[5:], f, own[0], own[1]))
     w('')
 
 
