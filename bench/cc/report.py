@@ -303,6 +303,15 @@ def percall_section(w, path):
               k[5:], clock, 'instructions' if clock == 'icount' else 'time',
               ci[0], ci[3], ci[1], ci[2], mark(ci[0] <= 1.05),
               mark(ci[2] <= 1.05)))
+        if clock != 'icount' and (ci[0] < 0.95 or ci[2] > 1.2 * ci[1]):
+            # aimd's call does Reno's work and more: a ratio well below 1
+            # or an interval this wide is the emulator's, not the hooks'.
+            w('')
+            w('Under TCG this ratio says little: aimd_cong_avoid does '
+              'Reno\'s work plus a parameter load, so a ratio below 0.95 '
+              'or an interval wider than 20% measures how QEMU ran the '
+              'code and the host\'s load, not the hooks. The icount '
+              'clock\'s figure is the one that decides the target.')
         floor = per.get((k, 'aimd1', 'aimd_in_ack_event'), {})
         if clock == 'icount' and floor:
             # The profiler's own share, the same in every call: what is
