@@ -164,7 +164,13 @@ static void aimd_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 	 * with 0, as Reno would, so that alpha = 1000 makes Reno's calls.
 	 */
 	alpha = FIELD_GET(AIMD_ALPHA_MASK, aimd_load(ca));
-	acked = aimd_scale_acked(tp, ca, acked, alpha);
+	/* alpha = 1, the default, is Reno's call: ca->frac always stays
+	 * below one scaled packet, so scaling would give @acked back and
+	 * leave ca->frac as it is. Skipping it keeps the per-ACK cost at
+	 * Reno's (bench/results/cc.md, time per call).
+	 */
+	if (alpha != TCPKIT_AIMD_SCALE)
+		acked = aimd_scale_acked(tp, ca, acked, alpha);
 	tcp_cong_avoid_ai(tp, tcp_snd_cwnd(tp), acked);
 }
 

@@ -176,23 +176,26 @@ static bool tcpkit_unicast(const struct tcpkit_conn *c, const u8 *addr)
 	       !ipv4_is_lbcast(a4);
 }
 
-/* Check the image completely; nothing here touches a socket. */
-static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
-				struct tcpkit_restore *r)
+/* The attributes every image carries. */
+static int tcpkit_parse_need(struct genl_info *info)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr **attrs = info->attrs;
-	struct tcpkit_conn *c = &r->c;
 	int i;
 
-	r->attrs = attrs;
-	r->nlh = info->nlhdr;
 	for (i = 0; i < ARRAY_SIZE(tcpkit_restore_need); i++) {
 		if (GENL_REQ_ATTR_CHECK(info, tcpkit_restore_need[i].type)) {
-			tcpkit_extack_set(extack, tcpkit_restore_need[i].msg);
+			tcpkit_extack_set(info->extack, tcpkit_restore_need[i].msg);
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+/* Family, addresses, ports, device: what bind and connect use. */
+static int tcpkit_parse_tuple(struct tcpkit_restore *r,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
 
 	c->family = nla_get_u16(attrs[TCPKIT_A_CONN_FAMILY]);
 	if (c->family != AF_INET && c->family != AF_INET6) {
@@ -223,6 +226,15 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "v6only set on an AF_INET connection");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The state, the sequence numbers and the queue lengths, which agree. */
+static int tcpkit_parse_queues(struct net *net, struct tcpkit_restore *r,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
 
 	c->state = nla_get_u8(attrs[TCPKIT_A_CONN_STATE]);
 	if (!tcpkit_state_in(c->state, TCPKIT_STATES_OK)) {
@@ -264,6 +276,16 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "FIN_WAIT2 with bytes in the send queue");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* What TCP_REPAIR_OPTIONS and TCP_TIMESTAMP set. */
+static int tcpkit_parse_tcp_options(struct genl_info *info,
+				    struct tcpkit_restore *r)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
 
 	/* mss and both wscales were bounded by the policy. */
 	c->mss = nla_get_u32(attrs[TCPKIT_A_CONN_MSS]);
@@ -290,8 +312,16 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 			return -EOPNOTSUPP;
 		}
 	}
+	return 0;
+}
 
-	/* The relations TCP_REPAIR_WINDOW enforces, checked up front. */
+/* The relations TCP_REPAIR_WINDOW enforces, checked up front. */
+static int tcpkit_parse_window(struct tcpkit_restore *r,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
+
 	c->snd_wl1 = nla_get_u32(attrs[TCPKIT_A_CONN_SND_WL1]);
 	c->snd_wnd = nla_get_u32(attrs[TCPKIT_A_CONN_SND_WND]);
 	c->max_window = nla_get_u32(attrs[TCPKIT_A_CONN_MAX_WINDOW]);
@@ -312,6 +342,15 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "rcv-wup is beyond rcv-seq");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The saved buffer sizes, set last. */
+static int tcpkit_parse_buffers(struct tcpkit_restore *r,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
 
 	c->sndbuf = tcpkit_get_u32(attrs, TCPKIT_A_CONN_SNDBUF, 0);
 	c->rcvbuf = tcpkit_get_u32(attrs, TCPKIT_A_CONN_RCVBUF, 0);
@@ -325,6 +364,17 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 				    "rcvbuf below the kernel's minimum");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The RTT estimate, the congestion window and the algorithm with its
+ * aimd parameters.
+ */
+static int tcpkit_parse_cc(struct genl_info *info, struct tcpkit_restore *r)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = r->attrs;
+	struct tcpkit_conn *c = &r->c;
 
 	/* The RTT estimate travels whole or not at all (the minimum may be
 	 * missing: no sample in its window). Its bounds are the policy's.
@@ -348,13 +398,41 @@ static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
 
 	if (attrs[TCPKIT_A_CONN_CC])
 		nla_strscpy(c->cc, attrs[TCPKIT_A_CONN_CC], sizeof(c->cc));
-	if (attrs[TCPKIT_A_CONN_AIMD]) {
-		int err = tcpkit_parse_aimd(r, extack);
+	if (attrs[TCPKIT_A_CONN_AIMD])
+		return tcpkit_parse_aimd(r, extack);
+	return 0;
+}
 
-		if (err)
-			return err;
-	}
+/* Check the image completely; nothing here touches a socket. */
+static int tcpkit_restore_parse(struct net *net, struct genl_info *info,
+				struct tcpkit_restore *r)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	int err;
 
+	r->attrs = info->attrs;
+	r->nlh = info->nlhdr;
+	err = tcpkit_parse_need(info);
+	if (err)
+		return err;
+	err = tcpkit_parse_tuple(r, extack);
+	if (err)
+		return err;
+	err = tcpkit_parse_queues(net, r, extack);
+	if (err)
+		return err;
+	err = tcpkit_parse_tcp_options(info, r);
+	if (err)
+		return err;
+	err = tcpkit_parse_window(r, extack);
+	if (err)
+		return err;
+	err = tcpkit_parse_buffers(r, extack);
+	if (err)
+		return err;
+	err = tcpkit_parse_cc(info, r);
+	if (err)
+		return err;
 	return tcpkit_parse_chunks(r, extack);
 }
 
@@ -961,48 +1039,43 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	return 0;
 }
 
-static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
-			      struct netlink_ext_ack *extack)
+/* Step 1: an unknown algorithm fails before anything changed. */
+static int tcpkit_restore_cc(struct tcpkit_restore *r, struct socket *sock,
+			     struct netlink_ext_ack *extack)
 {
-	const struct tcpkit_conn *c = &r->c;
-	struct tcp_repair_window win = {
-		.snd_wl1	= c->snd_wl1,
-		.snd_wnd	= c->snd_wnd,
-		.max_window	= c->max_window,
-		.rcv_wnd	= c->rcv_wnd,
-		.rcv_wup	= c->rcv_wup,
-	};
-	u32 peer_fin = tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN);
-	u32 our_fin = tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED);
-	struct tcp_repair_opt opts[4];
-	struct sock *sk = sock->sk;
-	struct sockaddr_storage ss;
-	int sndbuf, rcvbuf;
-	int err, len, n = 0;
+	int err;
 
-	if (r->attrs[TCPKIT_A_CONN_CC]) {
-		err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_CONGESTION,
-					    r->c.cc, strlen(r->c.cc));
-		if (err == -ENOENT)
-			NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
-					    "congestion control not available on this kernel");
-		else if (err)
-			NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
-					    "cannot set the congestion control");
-		if (err)
-			return err;
-	}
+	if (!r->attrs[TCPKIT_A_CONN_CC])
+		return 0;
+	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_CONGESTION,
+				    r->c.cc, strlen(r->c.cc));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
+				    "congestion control not available on this kernel");
+	else if (err)
+		NL_SET_ERR_MSG_ATTR(extack, r->attrs[TCPKIT_A_CONN_CC],
+				    "cannot set the congestion control");
+	return err;
+}
+
+/* Step 2, first half: TCP_REPAIR's CAP_NET_ADMIN check sees the caller. */
+static int tcpkit_repair_on(struct socket *sock, struct netlink_ext_ack *extack)
+{
+	int err;
 
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
-	if (err) {
+	if (err)
 		NL_SET_ERR_MSG(extack,
 			       "TCP_REPAIR refused: needs CAP_NET_ADMIN in the socket's netns");
-		return err;
-	}
+	return err;
+}
 
-	sndbuf = READ_ONCE(sk->sk_sndbuf);
-	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	tcpkit_raise_buffers(r, sk);
+/* Step 2, second half: IPV6_V6ONLY and the bound device. */
+static int tcpkit_restore_device(struct tcpkit_restore *r, struct socket *sock,
+				 struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	int err;
 
 	if (c->family == AF_INET6) {
 		err = tcpkit_setsockopt(sock, SOL_IPV6, IPV6_V6ONLY, c->v6only);
@@ -1012,20 +1085,39 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		}
 	}
 	if (c->ifindex && !tcpkit_linklocal(c)) {
-		err = sock_bindtoindex(sk, c->ifindex, true);
+		err = sock_bindtoindex(sock->sk, c->ifindex, true);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "cannot bind to the image's device (ifindex)");
 			return err;
 		}
 	}
+	return 0;
+}
 
-	len = tcpkit_sockaddr(c, true, &ss);
+/* Step 3: the local address must exist in the restoring namespace. */
+static int tcpkit_restore_bind(struct tcpkit_restore *r, struct socket *sock,
+			       struct netlink_ext_ack *extack)
+{
+	struct sockaddr_storage ss;
+	int err, len;
+
+	len = tcpkit_sockaddr(&r->c, true, &ss);
 	err = tcpkit_fault() ? -ENOMEM :
 	      kernel_bind(sock, tcpkit_kernel_sockaddr(&ss), len);
-	if (err) {
+	if (err)
 		NL_SET_ERR_MSG(extack, "cannot bind the local address and port");
-		return err;
-	}
+	return err;
+}
+
+/* Step 4, first part: where each queue starts, before its data and FIN. */
+static int tcpkit_restore_queue_seq(struct tcpkit_restore *r,
+				    struct socket *sock,
+				    struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	u32 peer_fin = tcpkit_state_in(c->state, TCPKIT_STATES_PEER_FIN);
+	u32 our_fin = tcpkit_state_in(c->state, TCPKIT_STATES_FIN_UNACKED);
+	int err;
 
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
 	if (!err)
@@ -1037,12 +1129,20 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	if (!err)
 		err = tcpkit_setsockopt(sock, SOL_TCP, TCP_QUEUE_SEQ,
 					c->snd_seq - our_fin - c->snd_qlen);
-	if (err) {
+	if (err)
 		NL_SET_ERR_MSG(extack, "cannot set the queue sequence numbers");
-		return err;
-	}
+	return err;
+}
 
-	tcpkit_prof_mark(&r->prof, "setup");
+/* Step 4, second part: connect() in repair mode, to the image's tuple. */
+static int tcpkit_restore_connect(struct tcpkit_restore *r,
+				  struct socket *sock,
+				  struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct sock *sk = sock->sk;
+	struct sockaddr_storage ss;
+	int err, len;
 
 	/* connect() syncs the segment size from user_mss, else from 536
 	 * (IPv6: 1220); TCP_REPAIR_OPTIONS only sets the clamp later.
@@ -1070,7 +1170,17 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 	}
 	/* The image does not say the owner set TCP_MAXSEG. */
 	tcpkit_set_user_mss(sk, 0);
-	tcpkit_prof_mark(&r->prof, "connect");
+	return 0;
+}
+
+/* Step 5: TCP_REPAIR_OPTIONS, then TCP_TIMESTAMP. */
+static int tcpkit_restore_tcp_options(struct tcpkit_restore *r,
+				      struct socket *sock,
+				      struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct tcp_repair_opt opts[4];
+	int err, n = 0;
 
 	opts[n].opt_code = TCPOPT_MSS;
 	opts[n++].opt_val = c->mss;
@@ -1100,8 +1210,19 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 			return err;
 		}
 	}
+	return 0;
+}
 
-	tcpkit_prof_mark(&r->prof, "options");
+/*
+ * Step 6, first part: the receive queue, then the send queue's bytes in
+ * flight (the unsent ones go in when the socket is live). The send queue
+ * stays selected for the FINs.
+ */
+static int tcpkit_restore_queues(struct tcpkit_restore *r, struct socket *sock,
+				 struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	int err;
 
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
 	if (!err)
@@ -1122,10 +1243,23 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 		return err;
 	}
 	tcpkit_prof_mark(&r->prof, "sndq");
+	return 0;
+}
 
-	err = tcpkit_fins(r, sk, extack);
-	if (err)
-		return err;
+/* Step 6, after the FINs: leave the send queue, then TCP_REPAIR_WINDOW. */
+static int tcpkit_restore_window(struct tcpkit_restore *r, struct socket *sock,
+				 struct netlink_ext_ack *extack)
+{
+	const struct tcpkit_conn *c = &r->c;
+	struct tcp_repair_window win = {
+		.snd_wl1	= c->snd_wl1,
+		.snd_wnd	= c->snd_wnd,
+		.max_window	= c->max_window,
+		.rcv_wnd	= c->rcv_wnd,
+		.rcv_wup	= c->rcv_wup,
+	};
+	int err;
+
 	err = tcpkit_setsockopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot leave the send queue");
@@ -1134,11 +1268,59 @@ static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
 
 	err = tcpkit_setsockopt_buf(sock, SOL_TCP, TCP_REPAIR_WINDOW, &win,
 				    sizeof(win));
-	if (err) {
+	if (err)
 		NL_SET_ERR_MSG(extack, "TCP_REPAIR_WINDOW refused");
-		return err;
-	}
+	return err;
+}
 
+/* The restore order of the header comment and Documentation/tcpkit.rst. */
+static int tcpkit_restore_run(struct tcpkit_restore *r, struct socket *sock,
+			      struct netlink_ext_ack *extack)
+{
+	struct sock *sk = sock->sk;
+	int sndbuf, rcvbuf;
+	int err;
+
+	err = tcpkit_restore_cc(r, sock, extack);
+	if (err)
+		return err;
+	err = tcpkit_repair_on(sock, extack);
+	if (err)
+		return err;
+	/* The sizes to restore last, once the queues are in. */
+	sndbuf = READ_ONCE(sk->sk_sndbuf);
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	tcpkit_raise_buffers(r, sk);
+	err = tcpkit_restore_device(r, sock, extack);
+	if (err)
+		return err;
+	err = tcpkit_restore_bind(r, sock, extack);
+	if (err)
+		return err;
+	err = tcpkit_restore_queue_seq(r, sock, extack);
+	if (err)
+		return err;
+	tcpkit_prof_mark(&r->prof, "setup");
+
+	err = tcpkit_restore_connect(r, sock, extack);
+	if (err)
+		return err;
+	tcpkit_prof_mark(&r->prof, "connect");
+
+	err = tcpkit_restore_tcp_options(r, sock, extack);
+	if (err)
+		return err;
+	tcpkit_prof_mark(&r->prof, "options");
+
+	err = tcpkit_restore_queues(r, sock, extack);
+	if (err)
+		return err;
+	err = tcpkit_fins(r, sk, extack);
+	if (err)
+		return err;
+	err = tcpkit_restore_window(r, sock, extack);
+	if (err)
+		return err;
 	err = tcpkit_set_options(r, sock, extack);
 	if (err)
 		return err;

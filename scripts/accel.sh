@@ -4,6 +4,10 @@
 # Print the QEMU acceleration options to use. TCG unless a probe boot under
 # KVM has proved KVM works on this machine (KVM guests hang on some hosts).
 # TCPKIT_ACCEL=tcg|kvm forces a choice. The probe result is cached.
+# TCPKIT_ACCEL=icount is TCG with the guest's clocks driven by the count of
+# instructions executed, one nanosecond each (the TSC runs at 1 GHz): a
+# time measured in the guest is then a count of instructions, whatever the
+# host's load (bench/cc/percall.sh --clock icount).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +24,7 @@ KVM="-accel kvm -cpu max"
 case ${TCPKIT_ACCEL:-probe} in
 tcg) echo "$TCG"; exit 0 ;;
 kvm) echo "$KVM"; exit 0 ;;
+icount) echo "$TCG -icount shift=0,sleep=on"; exit 0 ;;
 esac
 
 stamp=$TCPKIT_CACHE/kvm-probe.$(uname -r)

@@ -13,7 +13,8 @@
 #                                         fragments is in CONFIG
 #
 # VARIANT is "plain" (x86_64 allnoconfig + selftests/config +
-# scripts/config/vm.config) or "debug" (the same + scripts/config/debug.config).
+# scripts/config/vm.config), "debug" (the same + scripts/config/debug.config)
+# or "prof" (the same + scripts/config/prof.config: the function profiler).
 # The cache directory $TCPKIT_CACHE/kernels/<package>_<version>-<variant>-<hash>
 # is laid out like Debian's image and headers packages:
 #   boot/vmlinuz-REL, boot/config-REL, boot/System.map-REL
@@ -125,7 +126,8 @@ fragments()
 	case $1 in
 	plain) ;;
 	debug) f+=("$TOPDIR/scripts/config/debug.config") ;;
-	*) die "unknown kernel variant '$1' (plain or debug)" ;;
+	prof) f+=("$TOPDIR/scripts/config/prof.config") ;;
+	*) die "unknown kernel variant '$1' (plain, debug or prof)" ;;
 	esac
 	echo "${f[@]}"
 }

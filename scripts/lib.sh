@@ -27,15 +27,17 @@ series_meta()
 
 # Series built here from Debian unstable's newest linux-source of the
 # series (kernel-build.sh): print "SOURCE-SERIES VARIANT"; fail for the
-# Debian image series above. -debug is the KASAN/lockdep/kmemleak kernel.
+# Debian image series above. -debug is the KASAN/lockdep/kmemleak kernel,
+# -prof the one with the function profiler (bench/cc/percall.sh).
 series_source()
 {
 	case $1 in
-	7 | 7-debug | 7.[0-9]*) ;;
+	7 | 7-debug | 7-prof | 7.[0-9]*) ;;
 	*) return 1 ;;
 	esac
 	case $1 in
 	*-debug) echo "${1%-debug} debug" ;;
+	*-prof) echo "${1%-prof} prof" ;;
 	*) echo "$1 plain" ;;
 	esac
 }

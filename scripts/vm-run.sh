@@ -11,7 +11,7 @@
 # it, live, beside it in kmsg.log (or TCPKIT_VM_LOG's name with .kmsg
 # before .log): that one survives a guest that hangs. Exit status 124
 # means the wall-clock limit hit, 125 that the guest died without
-# reporting a status.
+# reporting a status. The guest has 2 vCPUs, or TCPKIT_VM_SMP.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -61,7 +61,7 @@ cat "$run/initramfs.cpio" "$run/cmd.cpio" > "$run/initrd"
 accel=$("$TOPDIR/scripts/accel.sh")
 log=${TCPKIT_VM_LOG:-$run/vm.log}
 kmsg=${log%.log}.kmsg.log
-qemu=(qemu-system-x86_64 $accel -smp 2 -m 2048 -nodefaults -no-reboot
+qemu=(qemu-system-x86_64 $accel -smp "${TCPKIT_VM_SMP:-2}" -m 2048 -nodefaults -no-reboot
       -display none -serial stdio -serial "file:$kmsg" -monitor none
       -kernel "$kdir/boot/vmlinuz-$rel" -initrd "$run/initrd"
       -append "console=ttyS0 panic=-1 loglevel=4 net.ifnames=0 $append")

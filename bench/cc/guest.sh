@@ -16,7 +16,7 @@
 # single-flow goodput, Jain's index of 2/4/8 flows, TCP-friendly pairs
 # against reno, convergence of staggered flows, mean window under periodic
 # loss, unshaped bulk throughput, and the time per call of the per-ACK
-# hooks (function_graph tracer).
+# hooks (the function profiler, or the function_graph tracer).
 cd "$(dirname "$0")" || exit 1
 
 S=ccb-s R=ccb-r D=ccb-d
@@ -29,6 +29,8 @@ PORT=5201
 # host busier than during the probe).
 RATE=${RATE:-auto}
 QUICK=${QUICK:-0}	# 1: shorter runs, for trying the harness
+PERCALL=${PERCALL:-0}	# 1: only the time per call (section 7)
+CLOCK=${CLOCK:-}	# what the host says the guest's clock is (percall.sh)
 
 # Durations and warm-ups (s): beta = 0.875 needs long ones to forget
 # slow start's overshoot and to converge. N_CONV runs of each convergence
@@ -40,6 +42,8 @@ if [ "$QUICK" = 1 ]; then
 	T_CAP=5 T_PROBE=6 T_GOODPUT=6 T_JAIN=6 T_PAIR=8 W_PAIR=2 T_CONV=10 N_CONV=1
 	T_MODEL=5 W_MODEL=2 T_CPU=2 N_CPU=2 T_PROF=1 N_PROF=2
 fi
+# PROF_RUNS=N: N pairs of traced runs per path instead.
+N_PROF=${PROF_RUNS:-$N_PROF}
 
 log() { echo "CCB info $*"; }
 
@@ -138,10 +142,135 @@ send()
 		-t "$secs" -s "$skip" -n "$name" "$@" | sed "s|^|CCB $sc |"
 }
 
+# 7. Time per call of the per-ACK hooks, in the kernel, on exactly these
+# functions, so nothing they call is traced: the function profiler where
+# the kernel has one (the 7-prof series: bench/cc/percall.sh), else the
+# function_graph tracer (Debian's kernels lack CONFIG_FUNCTION_PROFILER). A traced call's duration
+# includes part of the tracer's own entry and exit; aimd_in_ack_event (one
+# store) shows that floor. Neither algorithm has a cong_control. Two
+# paths: the periodic-loss one at p = 0.001 (congestion avoidance, cwnd
+# limited: every call does the whole work) and the direct veth (bulk, the
+# flows of section 6). Per function: calls, mean and quartiles in ns
+# (a vCPU preempted by the host inflates some calls: the median is robust).
+# prof_run SCENARIO NAME RUN: one traced flow (function_graph).
+prof_run()
+{
+	local f
+
+	echo 0 > $TR/tracing_on
+	echo > $TR/trace
+	echo 1 > $TR/tracing_on
+	send $1 $2.$3 $CC $T_PROF 0 0
+	echo 0 > $TR/tracing_on
+	awk '
+		match($0, /[0-9]+\.[0-9]+ us +\|  *[a-z_]+( \[[a-z_]+\])?\(\);/) {
+			s = substr($0, RSTART, RLENGTH)
+			split(s, f, /[] |();[]+/)
+			printf "%s %d\n", f[3], f[1] * 1000 + 0.5
+		}' $TR/trace > /tmp/ccb-prof
+	for f in $(awk '{ print $1 }' /tmp/ccb-prof | sort -u); do
+		awk -v f=$f '$1 == f { print $2 }' /tmp/ccb-prof | sort -n |
+		awk -v sc="$1" -v run="$3" -v f=$f '
+			{ v[NR] = $1; t += $1 }
+			END { if (NR) printf "CCB %s P %s %s %d %.1f %d %d %d\n",
+				sc, run, f, NR, t / NR, v[int((NR + 3) / 4)],
+				v[int((NR + 1) / 2)], v[int((3 * NR + 1) / 4)] }'
+	done
+	awk -v sc="$1" -v run="$3" '/^overrun:/ { o += $2 }
+		END { printf "CCB %s O %s %d\n", sc, run, o }' \
+		$TR/per_cpu/cpu*/stats
+}
+
+
+# profiler_run SCENARIO NAME RUN: one flow under the function profiler,
+# which keeps per CPU each function's calls and total time (from the
+# graph tracer's entry to its return, in ns). Enabling it resets them.
+# Prints "CCB SCENARIO F RUN FUNCTION CALLS TOTAL_NS", summed over CPUs.
+profiler_run()
+{
+	echo 1 > $TR/function_profile_enabled
+	send $1 $2.$3 $CC $T_PROF 0 0
+	echo 0 > $TR/function_profile_enabled
+	cat $TR/trace_stat/function[0-9]* | awk -v sc="$1" -v run="$3" '
+		$3 ~ /^[0-9]+(\.[0-9]*)?$/ && $4 == "us" {
+			n[$1] += $2; t[$1] += $3 * 1000
+		}
+		END {
+			for (f in n)
+				printf "CCB %s F %s %s %d %.0f\n", sc, run, f, n[f], t[f]
+		}'
+}
+
+# percall: N_PROF alternating runs of reno and aimd(1, 0.5) on each path,
+# the order swapped every other pair.
+percall()
+{
+	local run where i order a
+
+	mountpoint -q $TR || mount -t tracefs nodev $TR 2>/dev/null
+	if ! echo 'aimd_cong_avoid aimd_in_ack_event tcp_reno_cong_avoid' \
+		> $TR/set_ftrace_filter 2>/dev/null; then
+		log "no ftrace: no time per call"
+		return
+	fi
+	if [ -e $TR/function_profile_enabled ]; then
+		run=profiler_run
+		log "time per call: function profiler"
+	elif echo 8192 > $TR/buffer_size_kb &&
+		echo function_graph > $TR/current_tracer; then
+		run=prof_run
+		echo 0 > $TR/tracing_on
+		log "time per call: function_graph tracer"
+	else
+		log "no function_graph tracer: no time per call"
+		echo > $TR/set_ftrace_filter
+		return
+	fi
+	for where in ca bulk; do
+		if [ $where = ca ]; then
+			DST=10.0.2.1
+			path loss 1000
+		else
+			DST=10.0.3.2
+		fi
+		i=0
+		while [ $i -lt $N_PROF ]; do
+			i=$((i + 1))
+			order="reno aimd1"
+			[ $((i % 2)) = 0 ] && order="aimd1 reno"
+			for a in $order; do
+				algo $a
+				$run prof-$where/$a $a $i
+			done
+		done
+	done
+	if [ $run = prof_run ]; then
+		echo nop > $TR/current_tracer
+		echo 1408 > $TR/buffer_size_kb
+	fi
+	echo > $TR/set_ftrace_filter
+}
+
+finish()
+{
+	algo aimd1
+	kill $RECV 2>/dev/null
+	log done
+}
+
 ip netns exec $D ./ccbench recv -p $PORT &
 RECV=$!
 
 log "kernel $(uname -r)"
+[ -n "$CLOCK" ] && log "clock $CLOCK"
+log "cpus $(grep -c ^processor /proc/cpuinfo)"
+log "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# PERCALL=1 (bench/cc/percall.sh): the time per call only.
+if [ "$PERCALL" = 1 ]; then
+	percall
+	finish
+	exit 0
+fi
 
 # 0. The path's capacity: one reno flow with no shaper, 20 ms. Then, with
 # RATE=auto, the highest of 100, 50, 40, 30, 20, 10 Mbit/s at or below
@@ -243,75 +372,5 @@ while [ $i -lt $N_CPU ]; do
 	done
 done
 
-# 7. Time per call of the per-ACK hooks, in the kernel: the function_graph
-# tracer (Debian's kernels lack CONFIG_FUNCTION_PROFILER) on exactly these
-# functions, so nothing they call is traced. A traced call's duration
-# includes part of the tracer's own entry and exit; aimd_in_ack_event (one
-# store) shows that floor. Neither algorithm has a cong_control. Two
-# paths: the periodic-loss one at p = 0.001 (congestion avoidance, cwnd
-# limited: every call does the whole work) and the direct veth (bulk, the
-# flows of section 6). Per function: calls, mean and quartiles in ns
-# (a vCPU preempted by the host inflates some calls: the median is robust).
-# prof_run SCENARIO NAME RUN
-prof_run()
-{
-	local f
-
-	echo 0 > $TR/tracing_on
-	echo > $TR/trace
-	echo 1 > $TR/tracing_on
-	send $1 $2.$3 $CC $T_PROF 0 0
-	echo 0 > $TR/tracing_on
-	awk '
-		match($0, /[0-9]+\.[0-9]+ us +\|  *[a-z_]+( \[[a-z_]+\])?\(\);/) {
-			s = substr($0, RSTART, RLENGTH)
-			split(s, f, /[] |();[]+/)
-			printf "%s %d\n", f[3], f[1] * 1000 + 0.5
-		}' $TR/trace > /tmp/ccb-prof
-	for f in $(awk '{ print $1 }' /tmp/ccb-prof | sort -u); do
-		awk -v f=$f '$1 == f { print $2 }' /tmp/ccb-prof | sort -n |
-		awk -v sc="$1" -v run="$3" -v f=$f '
-			{ v[NR] = $1; t += $1 }
-			END { if (NR) printf "CCB %s P %s %s %d %.1f %d %d %d\n",
-				sc, run, f, NR, t / NR, v[int((NR + 3) / 4)],
-				v[int((NR + 1) / 2)], v[int((3 * NR + 1) / 4)] }'
-	done
-	awk -v sc="$1" -v run="$3" '/^overrun:/ { o += $2 }
-		END { printf "CCB %s O %s %d\n", sc, run, o }' \
-		$TR/per_cpu/cpu*/stats
-}
-
-mountpoint -q $TR || mount -t tracefs nodev $TR 2>/dev/null
-if echo 'aimd_cong_avoid aimd_in_ack_event tcp_reno_cong_avoid' \
-	> $TR/set_ftrace_filter 2>/dev/null &&
-	echo 8192 > $TR/buffer_size_kb &&
-	echo function_graph > $TR/current_tracer; then
-	echo 0 > $TR/tracing_on
-	for where in ca bulk; do
-		if [ $where = ca ]; then
-			DST=10.0.2.1
-			path loss 1000
-		else
-			DST=10.0.3.2
-		fi
-		i=0
-		while [ $i -lt $N_PROF ]; do
-			i=$((i + 1))
-			order="reno aimd1"
-			[ $((i % 2)) = 0 ] && order="aimd1 reno"
-			for a in $order; do
-				algo $a
-				prof_run prof-$where/$a $a $i
-			done
-		done
-	done
-	echo nop > $TR/current_tracer
-	echo > $TR/set_ftrace_filter
-	echo 1408 > $TR/buffer_size_kb
-else
-	log "no function_graph tracer: no time per call"
-fi
-
-algo aimd1
-kill $RECV 2>/dev/null
-log done
+percall
+finish

@@ -11,6 +11,7 @@
 # highest of 50, 40, 30, 20, 10 Mbit/s it does (auto, the default: a guest
 # that cannot fill the link measures its CPU, not the algorithms); --rate
 # forces one. The report gives the measured capacity and link use.
+# bench/cc/percall.sh adds the time per call under the function profiler.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 series=6.12 quick=0 rate=auto
@@ -41,6 +42,12 @@ grep -q '^CCB info done' "$results/cc-raw.txt" || {
 	exit 2
 }
 rel=$(sed -n 's/^TCPKIT_BOOTED //p' "$log" | head -n1)
-python3 "$top/bench/cc/report.py" "$results/cc-raw.txt" "$results" "$rel"
+# The time per call on the profiling kernel comes from percall.sh's last
+# runs, when there are some.
+shopt -s nullglob
+percall=("$results"/cc-percall-*.txt)
+shopt -u nullglob
+python3 "$top/bench/cc/report.py" "$results/cc-raw.txt" "$results" "$rel" \
+	"${percall[@]}"
 gzip -9f "$results/cc-raw.txt"
 echo "bench/cc: wrote $results/cc.md"

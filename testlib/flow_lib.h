@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pieces of a bulk TCP sender shared by selftests/aimd_flow.c and
- * bench/cc/ccbench.c.
+ * bench/cc/ccbench.c. testlib/ holds what the selftests and the benchmarks
+ * share; both add it to their include path.
  */
 #ifndef FLOW_LIB_H
 #define FLOW_LIB_H
