@@ -28,7 +28,7 @@ struct tcpkit {
 	uint32_t seq;
 	unsigned char *rbuf;		/* receive buffer, grows on demand */
 	size_t rbuf_len;
-	size_t sndbuf;			/* netlink SO_SNDBUF we set last */
+	size_t sndbuf;			/* netlink SO_SNDBUF last read, 0: unknown */
 	uint64_t ops;			/* bit n: the family has command n */
 	uint16_t reply_end;		/* NLMSG_ERROR/_DONE that ended the
 					 * last request, 0: none */

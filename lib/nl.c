@@ -104,10 +104,15 @@ int tk_ensure_sndbuf(struct tcpkit *tk, size_t len)
 	if (len > INT32_MAX / 2 - 65536)
 		return tk_err(tk, EMSGSIZE, "request of %zu bytes is too large",
 			      len);
+	/* known large enough: only this library sets it on its socket */
+	if (tk->sndbuf >= len + 64)
+		return 0;
 	/* netlink_sendmsg() refuses len > sk_sndbuf - 32 */
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 &&
-	    (size_t)cur >= len + 64)
+	    (size_t)cur >= len + 64) {
+		tk->sndbuf = (size_t)cur;
 		return 0;
+	}
 	/* the kernel doubles the value it is given */
 	val = (int)(len / 2 + 4096);
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &val, sizeof(val)))
@@ -115,6 +120,7 @@ int tk_ensure_sndbuf(struct tcpkit *tk, size_t len)
 	sl = sizeof(int);
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl))
 		return tk_errno(tk, errno, "getsockopt(SO_SNDBUF)");
+	tk->sndbuf = cur > 0 ? (size_t)cur : 0;
 	if ((size_t)cur < len + 64)
 		return tk_err(tk, EMSGSIZE,
 			      "request of %zu bytes does not fit the netlink send buffer (%d bytes): raise net.core.wmem_max or run with CAP_NET_ADMIN",
@@ -578,6 +584,7 @@ static int tk_socket_open(struct tcpkit *tk)
 		return ret;
 	}
 	tk->portid = mnl_socket_get_portid(tk->nl);
+	tk->sndbuf = 0;		/* not read yet */
 	/* extack text; no echo of (possibly megabytes of) request in errors */
 	mnl_socket_setsockopt(tk->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(tk->nl, NETLINK_CAP_ACK, &one, sizeof(one));

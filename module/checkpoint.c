@@ -791,7 +791,8 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
  * First the header message, then as many data messages as fit, each with
  * snd-data then rcv-data chunks of at most TCPKIT_CHUNK_MAX bytes.
  *
- * Return: bytes added to @skb (0 ends the dump), or a negative errno.
+ * Return: bytes added to @skb while more is to come, 0 once the last
+ * message is in (the dump ends), or a negative errno.
  */
 int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
@@ -804,8 +805,17 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 		tcpkit_extack_set(cb->extack, d->errmsg);
 		return d->err;
 	}
+	/*
+	 * Before the first call: the dump machinery since .start, mostly
+	 * netlink_dump() allocating this message buffer (sized by the
+	 * reader's receive buffer, up to 32 KiB, and cleared by the page
+	 * allocator where init_on_alloc is on). Between later calls the
+	 * time is userspace's.
+	 */
 	if (d->header_sent)
 		tcpkit_prof_skip(&d->prof);
+	else
+		tcpkit_prof_mark(&d->prof, "msgbuf");
 
 	if (!d->header_sent) {
 		hdr = tcpkit_dump_hdr(skb, cb);
@@ -827,7 +837,14 @@ int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
 	/* An empty message buffer would end the dump early. */
 	if (d->pos < total && !skb->len)
 		return -EMSGSIZE;
-	return skb->len;
+	/*
+	 * All sent: 0 lets netlink_dump() put NLMSG_DONE in this same
+	 * buffer when it has room, so the caller's one recvmsg() gets the
+	 * last message and the end together; a positive return would queue
+	 * this buffer alone and make the next recvmsg() run the dump again
+	 * (a new message buffer allocated) only to find it finished.
+	 */
+	return d->pos < total ? skb->len : 0;
 }
 
 /**

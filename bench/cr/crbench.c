@@ -27,8 +27,11 @@
  * connection, libtcpkit's calls from the caller's side ("CRP user QUEUE
  * ck_ns encode_ns decode_ns socket_ns rs_ns"): checkpoint, the image file
  * encoding (CRC32C included) and decoding a checkpoint to a file adds,
- * socket(), restore. profile.sh sets the module's profile parameter, whose
- * kernel log lines split the kernel's share into phases.
+ * socket(), restore; and "CRP mem QUEUE flt_ck flt_rs fresh_ns": the
+ * minor page faults of the checkpoint and of the restore, and what
+ * bringing QUEUE bytes of fresh memory into use costs. profile.sh sets
+ * the module's profile parameter, whose kernel log lines split the
+ * kernel's share into phases.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@
 #include <poll.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/socket.h>
@@ -240,6 +244,37 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* Minor page faults of the process so far: fresh pages it touched. */
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * Time to bring @len bytes of fresh anonymous memory into use (mmap, one
+ * write a page, munmap): what every buffer that is not reused costs, the
+ * kernel clearing each page it hands out.
+ */
+static double fresh_ns(size_t len)
+{
+	double t0, t1;
+	char *p;
+
+	t0 = now_ns();
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap", errno);
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+	munmap(p, len);
+	t1 = now_ns();
+	return t1 - t0;
+}
+
 /* The library's share of one checkpoint+restore, from the outside. */
 static void profile(int runs)
 {
@@ -247,6 +282,7 @@ static void profile(int runs)
 	struct tcpkit_sockref ref;
 	struct tcpkit_image *img, *back;
 	double t[7];
+	long flt[4];
 	size_t len;
 	void *buf;
 	int a, b, c, err;
@@ -255,9 +291,11 @@ static void profile(int runs)
 		for (int r = 0; r < runs; r++) {
 			pair(&a, &b, qs[i]);
 			ref = (struct tcpkit_sockref){ .fd = a };
+			flt[0] = minflt();
 			t[0] = now_ns();
 			err = tcpkit_checkpoint(tk, &ref, 0, &img);
 			t[1] = now_ns();
+			flt[1] = minflt();
 			if (err)
 				die("tcpkit_checkpoint", -err);
 			err = tcpkit_image_encode(img, &buf, &len);
@@ -274,13 +312,18 @@ static void profile(int runs)
 			t[4] = now_ns();
 			c = socket(AF_INET, SOCK_STREAM, 0);
 			t[5] = now_ns();
+			flt[2] = minflt();
 			err = tcpkit_restore(tk, img, c);
 			t[6] = now_ns();
+			flt[3] = minflt();
 			if (err)
 				die("tcpkit_restore", -err);
 			printf("CRP user %zu %.0f %.0f %.0f %.0f %.0f\n", qs[i],
 			       t[1] - t[0], t[2] - t[1], t[3] - t[2],
 			       t[5] - t[4], t[6] - t[5]);
+			printf("CRP mem %zu %ld %ld %.0f\n", qs[i],
+			       flt[1] - flt[0], flt[3] - flt[2],
+			       qs[i] ? fresh_ns(qs[i]) : 0.0);
 			tcpkit_image_free(img);
 			check_restored(c, qs[i]);
 			kill_silently(c);

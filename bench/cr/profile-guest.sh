@@ -10,6 +10,8 @@ echo 1 > /sys/module/tcpkit/parameters/profile
 /usr/sbin/ip netns add crp || exit 1
 /usr/sbin/ip -n crp link set lo up
 echo "CRP info kernel $(uname -r) cpus $(nproc)"
+# Whether the kernel clears every page and slab object it hands out.
+echo "CRP info autoinit $(dmesg | sed -n 's/.*mem auto-init: //p' | head -n1)"
 dmesg -c > /dev/null
 /usr/sbin/ip netns exec crp ./crbench profile "$RUNS"
 rc=$?

@@ -5,7 +5,7 @@ import datetime
 import statistics
 import sys
 
-CK = ['lookup', 'freeze', 'header', 'copy', 'release', 'stream']
+CK = ['lookup', 'freeze', 'header', 'copy', 'release', 'msgbuf', 'stream']
 RS = ['parse', 'setup', 'connect', 'options', 'rcvq', 'sndq', 'window',
       'live', 'final']
 KDESC = {
@@ -14,8 +14,12 @@ KDESC = {
     'header': 'socket lock taken, state read, receive queue counted',
     'copy': 'snapshot buffer allocated, both queues copied from the skbs',
     'release': 'socket lock released (backlog processed)',
-    'stream': 'header and data chunks put into dump messages '
-              '(netlink_dump included, time in userspace between calls not)',
+    'msgbuf': 'dump machinery from .start to the first dumpit: mostly '
+              'netlink_dump() allocating the first message buffer (sized '
+              'by the reader\'s receive buffer, up to 32 KiB)',
+    'stream': 'header and data chunks put into dump messages (later '
+              'message buffers included, time in userspace between calls '
+              'not)',
     'parse': 'image attributes checked (after the genetlink policy)',
     'setup': 'TCP_CONGESTION, TCP_REPAIR on, buffers, bind, queue seqs',
     'connect': 'user_mss, connect in repair mode, tuple check',
@@ -35,12 +39,18 @@ def med(v):
 def main():
     raw, cmd = sys.argv[1], sys.argv[2]
     rel = '?'
+    autoinit = '?'
     user = {}
+    mem = {}
     kern = {'checkpoint': {}, 'restore': {}}
     for line in open(raw):
         f = line.split()
         if f[:3] == ['CRP', 'info', 'kernel']:
             rel = f[3]
+        elif f[:3] == ['CRP', 'info', 'autoinit']:
+            autoinit = ' '.join(f[3:]) or '(not in the boot log)'
+        elif f[:2] == ['CRP', 'mem']:
+            mem.setdefault(int(f[2]), []).append([int(x) for x in f[3:6]])
         elif f[:2] == ['CRP', 'user']:
             q = int(f[2])
             user.setdefault(q, []).append([int(x) for x in f[3:8]])
@@ -77,6 +87,15 @@ def main():
       'validation), system call entry and exit, and the netlink core '
       '(policy validation, skb allocation, copies between user and kernel '
       'memory, the dump machinery).')
+    w('* Memory: the page faults of each call are the minor faults '
+      '(getrusage) it caused, fresh pages of the library\'s buffers; '
+      '"fresh memory" times bringing QUEUE bytes of new anonymous memory '
+      'into use (mmap, one write a page, munmap). The guest kernel\'s '
+      'boot log says `mem auto-init: %s`: with "heap alloc:on" '
+      '(init_on_alloc, Debian\'s default) every page and slab object the '
+      'kernel allocates is cleared first, so each buffer a path allocates '
+      'costs in proportion to its size, in the kernel as in userspace.'
+      % autoinit)
     w('')
     for q in sorted(user):
         u = list(zip(*user[q]))
@@ -105,6 +124,23 @@ def main():
           'validation |' % med(u[2]))
         w('| restore | socket() | %.1f | |' % med(u[3]))
         w('')
+        if q in mem:
+            m = list(zip(*mem[q]))
+            w('Page faults: checkpoint %d, restore %d (medians).' % (
+                statistics.median(m[0]), statistics.median(m[1])))
+            if q:
+                fr = med(m[2])
+                w('Fresh memory of %d KiB: %.1f us. tcpkit allocates four '
+                  'buffers of the queue\'s size per checkpoint+restore '
+                  'besides the restored socket\'s own skbs: the snapshot '
+                  '(kvmalloc), the dump messages, the library\'s image '
+                  '(its page faults above) and the restore request '
+                  '(netlink_sendmsg); the userspace sequence allocates one, '
+                  'its peek buffer. Four buffers of fresh user memory '
+                  'at this rate would take %.1f us; the kernel clears its '
+                  'own the same way, without the page faults.'
+                  % (q // 1024, fr, 4 * fr))
+            w('')
     w('## Copies of a queue byte, original socket to restored socket')
     w('')
     w('| # | from | to | where |')
