@@ -18,7 +18,9 @@
 #define TK_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
 struct mnl_socket;
+struct mmsghdr;
 struct nlmsghdr;
+struct sockaddr_nl;
 
 struct tcpkit {
 	struct mnl_socket *nl;
@@ -26,8 +28,13 @@ struct tcpkit {
 	uint16_t family_id;
 	uint32_t family_version;
 	uint32_t seq;
-	unsigned char *rbuf;		/* receive buffer, grows on demand */
-	size_t rbuf_len;
+	unsigned char *rbuf;		/* TK_RECV_BATCH slots of rslot bytes */
+	size_t rslot;
+	struct mmsghdr *rmsg;		/* one receive call's datagrams */
+	struct iovec *riov;
+	struct sockaddr_nl *raddr;
+	unsigned int rcount;		/* datagrams in rbuf */
+	unsigned int rnext;		/* the next one to process */
 	size_t sndbuf;			/* netlink SO_SNDBUF last read, 0: unknown */
 	uint64_t ops;			/* bit n: the family has command n */
 	uint16_t reply_end;		/* NLMSG_ERROR/_DONE that ended the

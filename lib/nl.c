@@ -13,8 +13,6 @@
 
 #include "internal.h"
 
-#define TK_RBUF_MIN	(64 * 1024)
-
 struct nlmsghdr *tk_msg_start(struct tcpkit *tk, void *buf, uint8_t cmd,
 			      uint16_t flags)
 {
@@ -137,42 +135,90 @@ static int tk_recv_error(struct tcpkit *tk, const char *what)
 	return tk_errno(tk, errno, what);
 }
 
+/* Datagrams one receive call may take. */
+#define TK_RECV_BATCH	32
+
 /*
- * Receive one datagram from the kernel into tk->rbuf, in one call: the
- * buffer (TK_RBUF_MIN) holds the largest message the family sends (a dump
- * message stops at 32 KiB, a reply at a page or two), so there is no need
- * to peek at the size first. MSG_TRUNC reports a longer one all the same.
+ * The receive size, a slot per datagram. The kernel sizes the message
+ * buffers of a dump from the largest receive size the reader ever gave,
+ * up to 32 KiB, and clears each one it allocates (init_on_alloc, on in
+ * Debian's kernels): a 32 KiB receive made every checkpoint, idle ones
+ * included, allocate and clear 32 KiB. A slot of NLMSG_GOODSIZE's page
+ * (the size of every reply that is not a dump: a page, at most 8 KiB)
+ * keeps dump buffers that small; the data of a large checkpoint comes in
+ * more messages, taken TK_RECV_BATCH to a recvmmsg().
  */
-static ssize_t tk_recv(struct tcpkit *tk)
+static size_t tk_recv_slot(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 4096 ? 8192 : 4096;
+}
+
+static int tk_recv_alloc(struct tcpkit *tk)
+{
+	tk->rslot = tk_recv_slot();
+	tk->rbuf = malloc(TK_RECV_BATCH * tk->rslot);
+	tk->rmsg = calloc(TK_RECV_BATCH, sizeof(*tk->rmsg));
+	tk->riov = calloc(TK_RECV_BATCH, sizeof(*tk->riov));
+	tk->raddr = calloc(TK_RECV_BATCH, sizeof(*tk->raddr));
+	if (!tk->rbuf || !tk->rmsg || !tk->riov || !tk->raddr)
+		return tk_errno(NULL, ENOMEM, NULL);
+	return 0;
+}
+
+/*
+ * The next datagram from the kernel: one left from the last receive call,
+ * or the first of a new recvmmsg(), which waits for one and takes those
+ * queued behind it (netlink_recvmsg() runs the dump on after each), in
+ * *@dgram, its length in *@len. Returns 0 or a negative errno.
+ */
+static int tk_recv(struct tcpkit *tk, const unsigned char **dgram,
+		   ssize_t *len)
 {
 	int fd = mnl_socket_get_fd(tk->nl);
-	struct sockaddr_nl addr;
-	struct iovec iov;
-	struct msghdr msg;
-	ssize_t n;
+	struct msghdr *m;
+	unsigned int i;
+	int n;
 
 	for (;;) {
-		iov.iov_base = tk->rbuf;
-		iov.iov_len = tk->rbuf_len;
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &addr;
-		msg.msg_namelen = sizeof(addr);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		n = recvmsg(fd, &msg, MSG_TRUNC);
+		while (tk->rnext < tk->rcount) {
+			i = tk->rnext++;
+			m = &tk->rmsg[i].msg_hdr;
+			if (tk->rmsg[i].msg_len > tk->rslot ||
+			    (m->msg_flags & MSG_TRUNC)) {
+				return tk_err(tk, EMSGSIZE,
+					      "netlink message of %u bytes truncated",
+					      tk->rmsg[i].msg_len);
+			}
+			/* only the kernel talks to us */
+			if (m->msg_namelen != sizeof(tk->raddr[i]) ||
+			    tk->raddr[i].nl_pid != 0)
+				continue;
+			*len = tk->rmsg[i].msg_len;
+			*dgram = tk->rbuf + (size_t)i * tk->rslot;
+			return 0;
+		}
+		for (i = 0; i < TK_RECV_BATCH; i++) {
+			tk->riov[i].iov_base = tk->rbuf + (size_t)i * tk->rslot;
+			tk->riov[i].iov_len = tk->rslot;
+			m = &tk->rmsg[i].msg_hdr;
+			memset(m, 0, sizeof(*m));
+			m->msg_name = &tk->raddr[i];
+			m->msg_namelen = sizeof(tk->raddr[i]);
+			m->msg_iov = &tk->riov[i];
+			m->msg_iovlen = 1;
+		}
+		tk->rcount = 0;
+		tk->rnext = 0;
+		n = recvmmsg(fd, tk->rmsg, TK_RECV_BATCH,
+			     MSG_TRUNC | MSG_WAITFORONE, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return tk_recv_error(tk, "netlink recvmsg");
+			return tk_recv_error(tk, "netlink recvmmsg");
 		}
-		if ((size_t)n > tk->rbuf_len || (msg.msg_flags & MSG_TRUNC))
-			return tk_err(tk, EMSGSIZE,
-				      "netlink message of %zd bytes truncated",
-				      n);
-		/* only the kernel talks to us */
-		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
-			continue;
-		return n;
+		tk->rcount = (unsigned int)n;
 	}
 }
 
@@ -420,12 +466,16 @@ int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
 	};
 	uint16_t rtype = req->nlmsg_type;
 	uint32_t seq = req->nlmsg_seq;
+	const unsigned char *dgram = NULL;
 	const struct nlmsghdr *nlh;
-	int ret = 0, len;
+	int ret = 0, rc, len;
 	ssize_t n;
 
 	tk_clear_err(tk);
 	tk->reply_end = 0;
+	/* what an earlier request left unread is stale */
+	tk->rcount = 0;
+	tk->rnext = 0;
 	if (!tk->nl)
 		return tk_err(tk, EBADF,
 			      "the handle lost its netlink socket when a reopen failed: open a new one");
@@ -446,11 +496,11 @@ int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
 		return tk_err(tk, EIO, "netlink send: short write");
 
 	for (;;) {
-		n = tk_recv(tk);
-		if (n < 0)
-			return (int)n;
+		rc = tk_recv(tk, &dgram, &n);
+		if (rc)
+			return rc;
 		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)tk->rbuf;
+		for (nlh = (const struct nlmsghdr *)dgram;
 		     mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq ||
@@ -618,12 +668,9 @@ struct tcpkit *tcpkit_open(void)
 		tk_errno(NULL, ENOMEM, NULL);
 		return NULL;
 	}
-	tk->rbuf_len = TK_RBUF_MIN;
-	tk->rbuf = malloc(tk->rbuf_len);
-	if (!tk->rbuf) {
-		ret = tk_errno(NULL, ENOMEM, NULL);
+	ret = tk_recv_alloc(tk);
+	if (ret)
 		goto err;
-	}
 	ret = tk_socket_open(tk);
 	if (ret)
 		goto err;
@@ -649,6 +696,9 @@ void tcpkit_close(struct tcpkit *tk)
 	if (tk->nl)
 		mnl_socket_close(tk->nl);
 	free(tk->rbuf);
+	free(tk->rmsg);
+	free(tk->riov);
+	free(tk->raddr);
 	free(tk);
 	errno = saved;
 }

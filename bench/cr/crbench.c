@@ -73,6 +73,8 @@ WRAP(ssize_t, send, (int f, const void *b, size_t n, int fl), (f, b, n, fl))
 WRAP(ssize_t, recv, (int f, void *b, size_t n, int fl), (f, b, n, fl))
 WRAP(ssize_t, sendmsg, (int f, const struct msghdr *m, int fl), (f, m, fl))
 WRAP(ssize_t, recvmsg, (int f, struct msghdr *m, int fl), (f, m, fl))
+WRAP(int, recvmmsg, (int f, struct mmsghdr *m, unsigned int n, int fl,
+		     struct timespec *t), (f, m, n, fl, t))
 WRAP(ssize_t, mnl_socket_sendto, (const void *s, const void *b, size_t n),
 	(s, b, n))
 WRAP(int, ioctl, (int f, unsigned long r, void *a), (f, r, a))

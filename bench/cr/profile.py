@@ -16,7 +16,8 @@ KDESC = {
     'release': 'socket lock released (backlog processed)',
     'msgbuf': 'dump machinery from .start to the first dumpit: mostly '
               'netlink_dump() allocating the first message buffer (sized '
-              'by the reader\'s receive buffer, up to 32 KiB)',
+              'by the reader\'s largest receive, at most 32 KiB; '
+              'libtcpkit receives a page at a time)',
     'stream': 'header and data chunks put into dump messages (later '
               'message buffers included, time in userspace between calls '
               'not)',
@@ -148,7 +149,7 @@ def main():
     w('| 1 | the original\'s skbs | snapshot buffer | checkpoint, under the '
       'socket lock (`skb_copy_bits`) |')
     w('| 2 | snapshot buffer | dump message skbs | checkpoint dumpit |')
-    w('| 3 | dump message skbs | library receive buffer | `recvmsg()` |')
+    w('| 3 | dump message skbs | library receive buffer | `recvmmsg()` |')
     w('| 4 | receive buffer | image buffer | `tk_collect_cb()` |')
     w('| 5 | image buffer | restore request skb | `sendmsg()`, the data '
       'taken from the image in place |')

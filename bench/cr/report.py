@@ -91,7 +91,7 @@ def main():
       'checkpoint; the restore including socket() and freeing the image. '
       'Samples of both paths alternate.')
     w('* Syscalls: every socket-related libc call (socket, bind, connect, '
-      'set/getsockopt, getsockname/peername, send/recv, sendmsg/recvmsg, '
+      'set/getsockopt, getsockname/peername, send/recv, sendmsg/recvmsg/recvmmsg, '
       'ioctl, close, and libmnl\'s mnl_socket_sendto) is wrapped with '
       '`ld --wrap` in the benchmark binary, libtcpkit.a included, and '
       'counted: exact counts of the calls each path makes.')
