@@ -452,45 +452,48 @@ static unsigned int tk_chunk_runs(const struct tcpkit_image *img,
 	return runs;
 }
 
-int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
-{
-	return tcpkit_restore_flags(tk, img, fd, 0);
-}
+/*
+ * One restore request: the header attributes copied into @buf (the
+ * optional bit stripped, metadata left out), the queue data sent from the
+ * image where it is, a run of chunks per iovec, unless the image is cut in
+ * too many runs: then it is copied as well. @iov[0] is @buf.
+ */
+struct tk_restore_req {
+	struct nlmsghdr *nlh;	/* in @buf; its length counts the data */
+	void *buf;
+	struct iovec iov[TK_RESTORE_IOV + 1];
+	unsigned int niov;
+};
 
-int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
-			 int fd, unsigned int flags)
+static int tk_restore_build(struct tcpkit *tk, const struct tcpkit_image *img,
+			    int fd, unsigned int flags,
+			    struct tk_restore_req *rq)
 {
 	struct tcpkit_sockref ref = { .fd = fd };
-	struct iovec iov[TK_RESTORE_IOV + 1];
 	const struct nlattr *a, *end = NULL;
+	struct iovec *iov = rq->iov;
 	size_t cap, off, data;
 	struct nlmsghdr *nlh;
 	unsigned int n = 1;
 	bool in_place;
-	void *buf;
 	int ret;
 
+	rq->buf = NULL;
+	if (!img)
+		return tk_err(tk, EINVAL, "no image given");
 	if (fd < 0)
 		return tk_err(tk, EBADF, "restore needs a socket");
-	if (flags & ~TCPKIT_RESTORE_CONSERVATIVE)
-		return tk_err(tk, EINVAL, "unknown restore flags");
 	if (img->header_only)
 		return tk_err(tk, EINVAL,
 			      "image holds connection state only, no queues: it cannot be restored");
-	/*
-	 * The header attributes are copied (the optional bit stripped,
-	 * metadata left out); the queue data goes from the image where it
-	 * is, a run of chunks per iovec, unless the image is cut in too many
-	 * runs: then it is copied as well.
-	 */
 	in_place = tk_chunk_runs(img, &data) <= TK_RESTORE_IOV;
 	cap = MNL_NLMSG_HDRLEN + MNL_ALIGN(GENL_HDRLEN) + img->len + 256;
 	if (in_place)
 		cap -= data;
-	buf = calloc(1, cap);
-	if (!buf)
+	rq->buf = calloc(1, cap);
+	if (!rq->buf)
 		return tk_errno(tk, ENOMEM, NULL);
-	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_CONN_RESTORE, NLM_F_ACK);
+	nlh = tk_msg_start(tk, rq->buf, TCPKIT_CMD_CONN_RESTORE, NLM_F_ACK);
 
 	for (off = 0; off < img->len; off += NLA_ALIGN(a->nla_len)) {
 		a = (const struct nlattr *)(img->data + off);
@@ -516,19 +519,231 @@ int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
 	if (flags & TCPKIT_RESTORE_CONSERVATIVE)
 		mnl_attr_put(nlh, TCPKIT_A_CONN_CONSERVATIVE, 0, NULL);
 	ret = tk_put_sockref(tk, nlh, cap, TCPKIT_A_CONN_SOCK, &ref);
-	if (!ret) {
-		iov[0].iov_base = buf;
-		iov[0].iov_len = nlh->nlmsg_len;
-		if (in_place)
-			nlh->nlmsg_len += data;
-		ret = tk_request_iov(tk, nlh, iov, n, NULL, NULL);
+	if (ret) {
+		free(rq->buf);
+		rq->buf = NULL;
+		return ret;
 	}
+	iov[0].iov_base = rq->buf;
+	iov[0].iov_len = nlh->nlmsg_len;
+	if (in_place)
+		nlh->nlmsg_len += data;
+	rq->nlh = nlh;
+	rq->niov = n;
+	return 0;
+}
+
+int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd)
+{
+	return tcpkit_restore_flags(tk, img, fd, 0);
+}
+
+int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
+			 int fd, unsigned int flags)
+{
+	struct tk_restore_req rq;
+	int ret;
+
+	if (flags & ~TCPKIT_RESTORE_CONSERVATIVE)
+		return tk_err(tk, EINVAL, "unknown restore flags");
+	ret = tk_restore_build(tk, img, fd, flags, &rq);
+	if (ret)
+		return ret;
+	ret = tk_request_iov(tk, rq.nlh, rq.iov, rq.niov, NULL, NULL);
 	if (ret == -ENOBUFS && tk_restored_anyway(fd)) {
 		tk_clear_err(tk);
 		ret = 0;
 	}
-	free(buf);
+	free(rq.buf);
 	return ret;
+}
+
+/* Restore requests of a set that go out in one sendmsg(), at most... */
+#define TK_SET_BATCH	32
+/* ...and their bytes, unless one request alone is larger... */
+#define TK_SET_BYTES	(1024 * 1024)
+/* ...and their pieces: sendmsg() takes at most UIO_MAXIOV. */
+#define TK_SET_IOV	1024
+
+/* One batch of a set: requests built, sent together, their ACKs matched. */
+struct tk_set_batch {
+	struct tk_restore_req rq[TK_SET_BATCH];
+	size_t idx[TK_SET_BATCH];	/* position in the set */
+	bool acked[TK_SET_BATCH];
+	unsigned int n;
+	unsigned int niov;
+	size_t bytes;
+};
+
+/* The first failure of a set, kept with its text. */
+struct tk_set_first {
+	int err;
+	size_t idx;
+	char msg[TK_ERRLEN];
+};
+
+static void tk_set_fail(struct tcpkit *tk, struct tk_set_first *first,
+			int *errs, size_t i, int err)
+{
+	errs[i] = err;
+	if (first->err)
+		return;
+	first->err = err;
+	first->idx = i;
+	snprintf(first->msg, sizeof(first->msg), "%s", tk->errmsg);
+}
+
+/* Collect the ACK of every request of @b; errs[] gets each outcome. */
+static void tk_set_collect(struct tcpkit *tk, struct tk_set_batch *b,
+			   const int *fds, int *errs,
+			   struct tk_set_first *first)
+{
+	unsigned int left = b->n, k;
+	const unsigned char *dgram;
+	const struct nlmsghdr *nlh;
+	int ret = 0, len, err;
+	ssize_t n;
+
+	while (left) {
+		ret = tk_recv(tk, &dgram, &n);
+		if (ret)
+			break;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)dgram; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_pid != tk->portid)
+				continue;
+			for (k = 0; k < b->n; k++)
+				if (!b->acked[k] &&
+				    b->rq[k].nlh->nlmsg_seq == nlh->nlmsg_seq)
+					break;
+			if (k == b->n)
+				continue;	/* stale */
+			b->acked[k] = true;
+			left--;
+			err = tk_ack_error(tk, nlh, b->rq[k].nlh);
+			if (err)
+				tk_set_fail(tk, first, errs, b->idx[k], err);
+			else
+				errs[b->idx[k]] = 0;
+		}
+	}
+	if (!left)
+		return;
+	/*
+	 * ACKs lost (ENOBUFS) or the socket failed: as for one restore, a
+	 * socket out of TCP_CLOSE was restored; the others say why not.
+	 */
+	err = ret ? ret : -EIO;
+	for (k = 0; k < b->n; k++) {
+		if (b->acked[k])
+			continue;
+		if (err == -ENOBUFS && tk_restored_anyway(fds[b->idx[k]]))
+			errs[b->idx[k]] = 0;
+		else
+			tk_set_fail(tk, first, errs, b->idx[k], err);
+	}
+}
+
+/* Send the batch's requests in one sendmsg() and collect their ACKs. */
+static void tk_set_run(struct tcpkit *tk, struct tk_set_batch *b,
+		       const int *fds, int *errs, struct tk_set_first *first)
+{
+	struct iovec iov[TK_SET_IOV];
+	unsigned int niov = 0, k, j;
+	int ret;
+
+	for (k = 0; k < b->n; k++) {
+		for (j = 0; j < b->rq[k].niov; j++)
+			iov[niov++] = b->rq[k].iov[j];
+		b->acked[k] = false;
+	}
+	ret = tk_send_iov(tk, iov, niov, b->bytes);
+	if (ret) {
+		for (k = 0; k < b->n; k++)
+			tk_set_fail(tk, first, errs, b->idx[k], ret);
+		return;
+	}
+	tk_set_collect(tk, b, fds, errs, first);
+}
+
+static void tk_set_free(struct tk_set_batch *b)
+{
+	unsigned int k;
+
+	for (k = 0; k < b->n; k++)
+		free(b->rq[k].buf);
+	b->n = 0;
+	b->niov = 0;
+	b->bytes = 0;
+}
+
+int tcpkit_restore_set(struct tcpkit *tk,
+		       const struct tcpkit_image *const *imgs, const int *fds,
+		       size_t n, unsigned int flags, int *errs)
+{
+	struct tk_set_first first = { 0 };
+	struct tk_restore_req *rq, next;
+	struct tk_set_batch *b;
+	size_t i, failed = 0;
+	int ret;
+
+	tk_clear_err(tk);
+	if (n && (!imgs || !fds || !errs))
+		return tk_err(tk, EINVAL,
+			      "restore set: no images, sockets or error array");
+	if (flags & ~TCPKIT_RESTORE_CONSERVATIVE)
+		return tk_err(tk, EINVAL, "unknown restore flags");
+	if (n > INT_MAX)
+		return tk_err(tk, EINVAL,
+			      "restore set of %zu connections: too many", n);
+	if (!n)
+		return 0;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return tk_errno(tk, ENOMEM, NULL);
+
+	for (i = 0; i < n; i++) {
+		errs[i] = -EINPROGRESS;
+		rq = &b->rq[b->n];
+		ret = tk_restore_build(tk, imgs[i], fds[i], flags, rq);
+		if (ret) {
+			tk_set_fail(tk, &first, errs, i, ret);
+			continue;
+		}
+		/* a full batch goes before this request joins it */
+		if (b->n && (b->bytes + rq->nlh->nlmsg_len > TK_SET_BYTES ||
+			     b->niov + rq->niov > TK_SET_IOV)) {
+			next = *rq;
+			tk_set_run(tk, b, fds, errs, &first);
+			tk_set_free(b);
+			b->rq[0] = next;
+		}
+		b->idx[b->n] = i;
+		b->bytes += b->rq[b->n].nlh->nlmsg_len;
+		b->niov += b->rq[b->n].niov;
+		b->n++;
+		if (b->n == TK_SET_BATCH) {
+			tk_set_run(tk, b, fds, errs, &first);
+			tk_set_free(b);
+		}
+	}
+	if (b->n)
+		tk_set_run(tk, b, fds, errs, &first);
+	tk_set_free(b);
+	free(b);
+
+	for (i = 0; i < n; i++)
+		failed += errs[i] != 0;
+	if (!failed) {
+		tk_clear_err(tk);
+		return 0;
+	}
+	tk_err(tk, -first.err,
+	       "%zu of %zu connections not restored; the first, index %zu: %.400s",
+	       failed, n, first.idx, first.msg);
+	return (int)failed;
 }
 
 int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple)

@@ -89,6 +89,12 @@ int tk_put_sockref(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 int tk_put_tuple(struct tcpkit *tk, struct nlmsghdr *nlh, size_t buflen,
 		 const struct tcpkit_tuple *t);
 int tk_ensure_sndbuf(struct tcpkit *tk, size_t len);
+int tk_send_iov(struct tcpkit *tk, struct iovec *iov, unsigned int niov,
+		size_t len);
+int tk_recv(struct tcpkit *tk, const unsigned char **dgram, ssize_t *len);
+/* The error an NLMSG_ERROR for @req carries: 0 or a negative errno, set. */
+int tk_ack_error(struct tcpkit *tk, const struct nlmsghdr *nlh,
+		 const struct nlmsghdr *req);
 bool tk_has_cmd(const struct tcpkit *tk, uint8_t cmd);
 int tk_reopen(struct tcpkit *tk);
 

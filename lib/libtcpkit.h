@@ -370,6 +370,23 @@ int tcpkit_restore(struct tcpkit *tk, const struct tcpkit_image *img, int fd);
 int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
 			 int fd, unsigned int flags);
 
+/*
+ * Restore a set: imgs[i] into the fresh socket fds[i], for i < @n, with
+ * @flags as tcpkit_restore_flags(). The requests go several to a
+ * sendmsg() (up to 32, or 1 MiB) and their acknowledgments come back
+ * several to a receive call: a few system calls per 32 connections where
+ * tcpkit_restore() makes two per connection. Each connection is restored
+ * all-or-nothing on its own, as by tcpkit_restore_flags(); errs[i] says
+ * how: 0, or the negative errno of its failure.
+ *
+ * Returns the number of connections not restored (0: all were), the first
+ * failure's text in tcpkit_strerror(); or a negative errno, with nothing
+ * sent, for bad arguments (NULL arrays with @n > 0, unknown flags).
+ */
+int tcpkit_restore_set(struct tcpkit *tk,
+		       const struct tcpkit_image *const *imgs, const int *fds,
+		       size_t n, unsigned int flags, int *errs);
+
 /* Drop the freeze of a tuple in the caller's network namespace. */
 int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple);
 

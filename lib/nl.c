@@ -173,8 +173,7 @@ static int tk_recv_alloc(struct tcpkit *tk)
  * queued behind it (netlink_recvmsg() runs the dump on after each), in
  * *@dgram, its length in *@len. Returns 0 or a negative errno.
  */
-static int tk_recv(struct tcpkit *tk, const unsigned char **dgram,
-		   ssize_t *len)
+int tk_recv(struct tcpkit *tk, const unsigned char **dgram, ssize_t *len)
 {
 	int fd = mnl_socket_get_fd(tk->nl);
 	struct msghdr *m;
@@ -415,6 +414,52 @@ static int tk_parse_error(struct tcpkit *tk, const struct nlmsghdr *nlh,
 			       (const char *)e + off, plen - off, req);
 }
 
+int tk_ack_error(struct tcpkit *tk, const struct nlmsghdr *nlh,
+		 const struct nlmsghdr *req)
+{
+	return tk_parse_error(tk, nlh, req);
+}
+
+/*
+ * Send @niov pieces, @len bytes in all (one or several requests), in one
+ * sendmsg(); what an earlier request left unread is dropped.
+ */
+int tk_send_iov(struct tcpkit *tk, struct iovec *iov, unsigned int niov,
+		size_t len)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct msghdr msg = {
+		.msg_name = &kernel,
+		.msg_namelen = sizeof(kernel),
+		.msg_iov = iov,
+		.msg_iovlen = niov,
+	};
+	ssize_t n;
+	int ret;
+
+	tk->rcount = 0;
+	tk->rnext = 0;
+	if (!tk->nl)
+		return tk_err(tk, EBADF,
+			      "the handle lost its netlink socket when a reopen failed: open a new one");
+	if (len > 16384) {
+		ret = tk_ensure_sndbuf(tk, len);
+		if (ret)
+			return ret;
+	}
+	for (;;) {
+		n = sendmsg(mnl_socket_get_fd(tk->nl), &msg, 0);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		return tk_errno(tk, errno, "netlink send");
+	}
+	if ((size_t)n != len)
+		return tk_err(tk, EIO, "netlink send: short write");
+	return 0;
+}
+
 static int tk_parse_done(struct tcpkit *tk, const struct nlmsghdr *nlh,
 			 const struct nlmsghdr *req)
 {
@@ -457,13 +502,6 @@ int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
 		   struct iovec *iov, unsigned int niov, tk_msg_cb cb,
 		   void *arg)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct msghdr msg = {
-		.msg_name = &kernel,
-		.msg_namelen = sizeof(kernel),
-		.msg_iov = iov,
-		.msg_iovlen = niov,
-	};
 	uint16_t rtype = req->nlmsg_type;
 	uint32_t seq = req->nlmsg_seq;
 	const unsigned char *dgram = NULL;
@@ -473,27 +511,9 @@ int tk_request_iov(struct tcpkit *tk, struct nlmsghdr *req,
 
 	tk_clear_err(tk);
 	tk->reply_end = 0;
-	/* what an earlier request left unread is stale */
-	tk->rcount = 0;
-	tk->rnext = 0;
-	if (!tk->nl)
-		return tk_err(tk, EBADF,
-			      "the handle lost its netlink socket when a reopen failed: open a new one");
-	if (req->nlmsg_len > 16384) {
-		ret = tk_ensure_sndbuf(tk, req->nlmsg_len);
-		if (ret)
-			return ret;
-	}
-	for (;;) {
-		n = sendmsg(mnl_socket_get_fd(tk->nl), &msg, 0);
-		if (n >= 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		return tk_errno(tk, errno, "netlink send");
-	}
-	if ((size_t)n != req->nlmsg_len)
-		return tk_err(tk, EIO, "netlink send: short write");
+	ret = tk_send_iov(tk, iov, niov, req->nlmsg_len);
+	if (ret)
+		return ret;
 
 	for (;;) {
 		rc = tk_recv(tk, &dgram, &n);

@@ -21,7 +21,7 @@
  *
  * Output lines: "CRB lat PATH QUEUE N ck_med ck_p99 rs_med rs_p99 (us)
  * sys_ck sys_rs", "CRB memcpy QUEUE N med_us", "CRB scale PATH N
- * total_ck_us total_rs_us".
+ * total_ck_us total_rs_us", "CRB scaleset ..." (scale_set()).
  *
  * "crbench profile RUNS" instead times, per run of an idle and of a 4 MiB
  * connection, libtcpkit's calls from the caller's side ("CRP user QUEUE
@@ -454,6 +454,56 @@ static void scale(int n)
 	free(img);
 }
 
+/*
+ * N idle connections checkpointed one by one (tcpkit_checkpoint()), then
+ * restored as one set (tcpkit_restore_set(), socket() of each included):
+ * "CRB scaleset tcpkit-set N total_ck_us total_rs_us sys_ck sys_rs", the
+ * system calls per connection.
+ */
+static void scale_set(int n)
+{
+	struct tcpkit_image **img = calloc(n, sizeof(*img));
+	int *a = calloc(n, sizeof(int)), *b = calloc(n, sizeof(int));
+	int *errs = calloc(n, sizeof(int));
+	double t0, tck, trs;
+	unsigned long s0, sck, srs;
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		pair(&a[i], &b[i], 0);
+	s0 = nsys;
+	t0 = now_us();
+	for (int i = 0; i < n; i++)
+		img[i] = ck(0, a[i]);
+	tck = now_us() - t0;
+	sck = nsys - s0;
+	for (int i = 0; i < n; i++)
+		kill_silently(a[i]);
+	s0 = nsys;
+	t0 = now_us();
+	for (int i = 0; i < n; i++)
+		a[i] = socket(AF_INET, SOCK_STREAM, 0);
+	ret = tcpkit_restore_set(tk, (const struct tcpkit_image *const *)img,
+				 a, n, 0, errs);
+	for (int i = 0; i < n; i++)
+		tcpkit_image_free(img[i]);
+	trs = now_us() - t0;
+	srs = nsys - s0;
+	if (ret)
+		die("tcpkit_restore_set", ret < 0 ? -ret : EIO);
+	printf("CRB scaleset tcpkit-set %d %.0f %.0f %.2f %.2f\n", n, tck, trs,
+	       (double)sck / n, (double)srs / n);
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		kill_silently(a[i]);
+		close(b[i]);
+	}
+	free(img);
+	free(a);
+	free(b);
+	free(errs);
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t qs[] = { 0, 64 << 10, 1 << 20, 4 << 20 };
@@ -480,6 +530,8 @@ int main(int argc, char **argv)
 		latency(qs[i], quick ? 3 : its[i]);
 	for (int n = 1; n <= maxconn; n *= (n == 1 ? 100 : 10))
 		scale(n);
+	for (int n = 1; n <= maxconn; n *= (n == 1 ? 100 : 10))
+		scale_set(n);
 	printf("CRB done\n");
 	return 0;
 }

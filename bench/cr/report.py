@@ -31,11 +31,58 @@ def parse(path):
                 mem[int(w[2])] = float(w[4])
             elif w[1] == 'scale':
                 scale[(w[2], int(w[3]))] = (float(w[4]), float(w[5]))
+            elif w[1] == 'scaleset':
+                continue    # scaleset_section()
             elif w[1] == 'slab':
                 slab.append(' '.join(w[2:]))
             else:
                 info.append(' '.join(w[1:]))
     return lat, cpu, mem, scale, info, slab
+
+
+def scaleset_section(raw, scale, lat):
+    """Batched restore: crbench's scale_set() lines against the scale runs
+    of both paths with the same N."""
+    rows = []
+    with open(raw) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 8 and w[:2] == ['CRB', 'scaleset']:
+                rows.append((int(w[3]), float(w[4]), float(w[5]),
+                             float(w[6]), float(w[7])))
+    if not rows:
+        return []
+    sys_soccr = None
+    if ('soccr', 0) in lat:
+        sys_soccr = lat[('soccr', 0)]['sck'] + lat[('soccr', 0)]['srs']
+    out = ['## Batched restore: tcpkit_restore_set()', '',
+           'N idle connections checkpointed one by one, then restored as one '
+           'set (`tcpkit_restore_set()`: up to 32 requests to a sendmsg(), '
+           'their ACKs taken by recvmmsg(); socket() of each included), '
+           'against the one-by-one runs of the scale table above with the '
+           'same N; soccr\'s system calls per connection are those of its '
+           'idle latency samples (the same sequence every time). Ratios '
+           'above 1: the set is faster or makes fewer calls.',
+           '',
+           '| N | restore total (ms) | restore per connection (us) | '
+           'tcpkit one by one / set | soccr / set | ck+rs per connection (us) '
+           '| soccr / set, ck+rs | syscalls per connection ck / rs | '
+           'soccr / set, syscalls ck+rs |',
+           '|---|---|---|---|---|---|---|---|---|']
+    for n, tck, trs, sck, srs in sorted(rows):
+        one = scale.get(('tcpkit', n))
+        so = scale.get(('soccr', n))
+        per = trs / n
+        cell = lambda r: '%.2f' % (r[1] / n / per) if r else '-'
+        both = (tck + trs) / n
+        ratio_both = '%.2f' % ((so[0] + so[1]) / n / both) if so else '-'
+        ratio_sys = ('%.1f' % (sys_soccr / (sck + srs))
+                     if sys_soccr and sck + srs else '-')
+        out.append('| %d | %.1f | %.1f | %s | %s | %.1f | %s | %.2f / %.2f | '
+                   '%s |' % (n, trs / 1000, per, cell(one), cell(so), both,
+                             ratio_both, sck, srs, ratio_sys))
+    out.append('')
+    return out
 
 
 def qname(q):
@@ -193,6 +240,7 @@ def main():
             w('| %d | %s | %.1f | %.1f | %.1f | %s |' % (
                 n, p, r[0] / 1000, r[1] / 1000, per, rel100))
     w('')
+    out.extend(scaleset_section(raw, scale, lat))
     if slab:
         w('## Slab (object counts from /proc/slabinfo, before and after)')
         w('')
