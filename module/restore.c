@@ -716,13 +716,14 @@ static void tcpkit_set_cwnd(const struct tcpkit_restore *r, struct sock *sk)
 }
 
 /*
- * Once live, with bytes in flight and none unsent: a tail loss probe at
- * once. The freeze dropped the peer's ACKs, so the socket cannot tell what
- * got through; the last segment sent again makes the peer say (an ACK of
- * everything, or a SACK that lets RACK resend the rest about one RTT
- * later) instead of waiting for the RTO. It costs one duplicate segment
- * when nothing was lost. Unsent bytes, when there are some, go out at
- * once and probe the same way.
+ * Once live, with bytes in flight: a tail loss probe at once. The freeze
+ * dropped the peer's ACKs, so the socket cannot tell what got through; the
+ * probe makes the peer say (an ACK of everything, or a SACK that lets RACK
+ * resend the rest about one RTT later) instead of waiting for the RTO. It
+ * is the next unsent segment when the peer's window takes it, even with
+ * cwnd full (then the unsent bytes could not go out and probe by
+ * themselves), else the last segment sent again: one duplicate segment
+ * when nothing was lost.
  */
 static void tcpkit_probe_in_flight(struct sock *sk)
 {
@@ -1028,6 +1029,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 			tcpkit_send_fin(r, sk);
 		WRITE_ONCE(tp->notsent_lowat, lowat);
 		release_sock(sk);
+		tcpkit_probe_in_flight(sk);
 	}
 
 	/* Live: nothing below can fail. */
