@@ -37,6 +37,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/tcpkit.h>
 
+#include "netns_lib.h"
+
 #ifndef SOL_TCP
 #define SOL_TCP 6
 #endif
@@ -560,24 +562,6 @@ static inline int tk_restore(struct tk *t, int fd, const struct img *im)
 }
 
 /* ---- netns, sockets, streams ---------------------------------------- */
-
-static inline int netns_private(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd, err;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	if (!err)
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return err ? -errno : 0;
-}
 
 static inline socklen_t sa_loopback(int family, struct sockaddr_storage *ss,
 				    uint16_t port)

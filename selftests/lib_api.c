@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -31,6 +30,7 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
+#include "netns_lib.h"
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
@@ -57,19 +57,8 @@ static unsigned char pattern(size_t i, int dir)
 
 static int new_netns(void)
 {
-	struct ifreq ifr = { 0 };
-	int fd;
-
-	if (unshare(CLONE_NEWNET))
+	if (netns_private())
 		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	strcpy(ifr.ifr_name, "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
-		return -1;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		return -1;
-	close(fd);
 	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 

@@ -15,10 +15,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,7 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
+#include "netns_lib.h"
 
 #define NCONN	70	/* more than two batches of 32 */
 #define BAD	41	/* the connection restored into a UDP socket */
@@ -36,24 +35,6 @@
 static unsigned char pattern(size_t i, int conn)
 {
 	return (unsigned char)(i * 7 + conn * 31 + 3);
-}
-
-static int new_netns(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd;
-
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	strcpy(ifr.ifr_name, "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
-		return -1;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		return -1;
-	close(fd);
-	return 0;
 }
 
 /* Wait until @fd has @len bytes to read. */
@@ -92,7 +73,7 @@ int main(void)
 	bool ok;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0 || new_netns()) {
+	if (geteuid() != 0 || netns_private()) {
 		printf("TAP version 13\n1..%d\n", PLAN);
 		for (i = 0; i < PLAN; i++)
 			printf("ok %d lib_set # SKIP needs root\n", i + 1);
