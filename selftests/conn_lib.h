@@ -37,7 +37,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/tcpkit.h>
 
-#include "netns_lib.h"
+#include "sock_lib.h"
 
 #ifndef SOL_TCP
 #define SOL_TCP 6

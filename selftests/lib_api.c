@@ -24,13 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
-#include "netns_lib.h"
+#include "sock_lib.h"
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
@@ -78,19 +77,6 @@ static int write_all(int fd, int dir, size_t len)
 		off += w;
 	}
 	return 0;
-}
-
-/* Wait until @len bytes sit unread in @fd's receive queue. */
-static int wait_inq(int fd, int len)
-{
-	int inq = 0, i;
-
-	for (i = 0; i < 200; i++) {
-		if (ioctl(fd, FIONREAD, &inq) == 0 && inq >= len)
-			return 0;
-		usleep(10000);
-	}
-	return -1;
 }
 
 static uint64_t get(const struct tcpkit_image *img, int type)

@@ -20,13 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
-#include "netns_lib.h"
+#include "sock_lib.h"
 
 #define NCONN	70	/* more than two batches of 32 */
 #define BAD	41	/* the connection restored into a UDP socket */
@@ -35,19 +34,6 @@
 static unsigned char pattern(size_t i, int conn)
 {
 	return (unsigned char)(i * 7 + conn * 31 + 3);
-}
-
-/* Wait until @fd has @len bytes to read. */
-static int wait_inq(int fd, int len)
-{
-	int inq = 0, i;
-
-	for (i = 0; i < 300; i++) {
-		if (ioctl(fd, FIONREAD, &inq) == 0 && inq >= len)
-			return 0;
-		usleep(10000);
-	}
-	return -1;
 }
 
 /* Close @fd in repair mode: no FIN, no RST, the 4-tuple free again. */

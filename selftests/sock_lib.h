@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * netns_lib.h: a network namespace of the test's own, loopback up. Shared
- * by the selftests that use the netlink family directly (conn_lib.h) and
- * those that go through libtcpkit (lib_api, lib_set).
+ * sock_lib.h: a network namespace of the test's own, loopback up, and a
+ * wait for bytes in a socket's receive queue. Shared by the selftests that
+ * use the netlink family directly (conn_lib.h) and those that go through
+ * libtcpkit (lib_api, lib_set).
  */
-#ifndef TCPKIT_NETNS_LIB_H
-#define TCPKIT_NETNS_LIB_H
+#ifndef TCPKIT_SOCK_LIB_H
+#define TCPKIT_SOCK_LIB_H
 
 #include <errno.h>
 #include <net/if.h>
@@ -31,6 +32,19 @@ static inline int netns_private(void)
 		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
 	close(fd);
 	return err ? -errno : 0;
+}
+
+/* Wait up to 3 s until @len bytes sit unread in @fd: 0, or -1. */
+static inline int wait_inq(int fd, int len)
+{
+	int inq = 0, i;
+
+	for (i = 0; i < 300; i++) {
+		if (ioctl(fd, FIONREAD, &inq) == 0 && inq >= len)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
 }
 
 #endif
