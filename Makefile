@@ -8,7 +8,10 @@
 #                      supported kernel; ends with "N passed, N failed"
 # make check-debug     the same on the 7.x debug kernel (KASAN, lockdep,
 #                      kmemleak, panic_on_warn), built from source once
-# make style           W=1, sparse (C=2) and checkpatch --strict only
+# make style           W=1, sparse (C=2), checkpatch --strict and the spec
+#                      check (generated files equal a fresh generation)
+# make spec            regenerate uapi/linux/tcpkit.h, module/netlink-gen.[ch]
+#                      and lib/names-gen.h from the YNL spec
 # make demo            the README's demo in a VM
 # make vm-shell KVER=  a shell in the test VM
 # make bench           benchmarks in a VM, results in bench/results/
@@ -25,8 +28,8 @@ KSFT_DIR ?= $(TCPKIT_CACHE)/src-6.12/tools/testing/selftests
 PREFIX ?= /usr
 export TCPKIT_CACHE PREFIX
 
-.PHONY: all module lib cli selftests deps check check-debug style demo vm-shell vm-prereqs \
-	bench install deb abi-dump clean
+.PHONY: all module lib cli selftests deps check check-debug style spec demo vm-shell \
+	vm-prereqs bench install deb abi-dump clean
 
 all: lib cli selftests module
 
@@ -64,6 +67,9 @@ check-debug:
 
 style:
 	@scripts/style.sh
+
+spec:
+	@scripts/spec.sh
 
 demo:
 	@scripts/demo.sh

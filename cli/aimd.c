@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "names-gen.h"
 #include "tcpkit.h"
+
+/* Keywords and JSON keys: the spec's attribute names. */
+#define AIMD_NAME(attr)	tk_aimd_attr_names[TCPKIT_A_AIMD_##attr]
 
 static void aimd_usage(FILE *f)
 {
@@ -37,20 +41,20 @@ static int aimd_show(int argc, char **argv)
 		goto out;
 	}
 	print_open(NULL);
-	print_milli("alpha", a.alpha);
-	print_milli("beta", a.beta);
+	print_milli(AIMD_NAME(ALPHA), a.alpha);
+	print_milli(AIMD_NAME(BETA), a.beta);
 	if (a.has & TCPKIT_AIMD_HAS_BETA_ECN)
-		print_milli("beta_ecn", a.beta_ecn);
+		print_milli(AIMD_NAME(BETA_ECN), a.beta_ecn);
 	if (refp) {
-		print_bool("override", a.override);
+		print_bool(AIMD_NAME(OVERRIDE), a.override);
 		if (a.has & TCPKIT_AIMD_HAS_CWND)
-			print_uint("cwnd", a.cwnd);
+			print_uint(AIMD_NAME(CWND), a.cwnd);
 		if (a.has & TCPKIT_AIMD_HAS_SSTHRESH)
-			print_uint("ssthresh", a.ssthresh);
+			print_uint(AIMD_NAME(SSTHRESH), a.ssthresh);
 		if (a.has & TCPKIT_AIMD_HAS_LOSS_CUTS)
-			print_uint("loss_cuts", a.loss_cuts);
+			print_uint(AIMD_NAME(LOSS_CUTS), a.loss_cuts);
 		if (a.has & TCPKIT_AIMD_HAS_ECN_CUTS)
-			print_uint("ecn_cuts", a.ecn_cuts);
+			print_uint(AIMD_NAME(ECN_CUTS), a.ecn_cuts);
 	}
 	print_close();
 	ret = EXIT_OK;
@@ -64,15 +68,15 @@ out:
 static int aimd_set_kw(void *ctx, int *argcp, char ***argvp)
 {
 	static const struct {
-		const char *kw;
+		int attr;
 		size_t off;
 		unsigned int bit;
 	} params[] = {
-		{ "alpha", offsetof(struct tcpkit_aimd, alpha),
+		{ TCPKIT_A_AIMD_ALPHA, offsetof(struct tcpkit_aimd, alpha),
 		  TCPKIT_AIMD_HAS_ALPHA },
-		{ "beta", offsetof(struct tcpkit_aimd, beta),
+		{ TCPKIT_A_AIMD_BETA, offsetof(struct tcpkit_aimd, beta),
 		  TCPKIT_AIMD_HAS_BETA },
-		{ "beta_ecn", offsetof(struct tcpkit_aimd, beta_ecn),
+		{ TCPKIT_A_AIMD_BETA_ECN, offsetof(struct tcpkit_aimd, beta_ecn),
 		  TCPKIT_AIMD_HAS_BETA_ECN },
 	};
 	const char *kw = **argvp, *val;
@@ -81,7 +85,7 @@ static int aimd_set_kw(void *ctx, int *argcp, char ***argvp)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(params); i++)
-		if (!strcmp(kw, params[i].kw))
+		if (!strcmp(kw, tk_aimd_attr_names[params[i].attr]))
 			break;
 	if (i == ARRAY_SIZE(params))
 		return -1;

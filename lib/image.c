@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "internal.h"
+#include "names-gen.h"
 
 enum tk_kind {
 	K_NONE,		/* not allowed in an image */
@@ -31,90 +32,91 @@ enum tk_kind {
 
 #define D_REQ	0x1	/* must be present */
 
+/* The names of conn and aimd attributes come from names-gen.h (the spec). */
 struct tk_attr_desc {
-	const char *name;
 	unsigned char kind;
 	unsigned char flags;
 	unsigned short maxlen;
+	const char *name;	/* set by tk_desc() and tk_aimd_desc() */
 };
 
 static const struct tk_attr_desc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
-	[TCPKIT_A_CONN_SOCK]		= { "sock", K_NONE },
-	[TCPKIT_A_CONN_STOP]		= { "stop", K_NONE },
-	[TCPKIT_A_CONN_FAMILY]		= { "family", K_FAMILY, D_REQ },
-	[TCPKIT_A_CONN_SADDR]		= { "saddr", K_ADDR, D_REQ },
-	[TCPKIT_A_CONN_DADDR]		= { "daddr", K_ADDR, D_REQ },
-	[TCPKIT_A_CONN_SPORT]		= { "sport", K_U16, D_REQ },
-	[TCPKIT_A_CONN_DPORT]		= { "dport", K_U16, D_REQ },
-	[TCPKIT_A_CONN_IFINDEX]		= { "ifindex", K_U32 },
-	[TCPKIT_A_CONN_V6ONLY]		= { "v6only", K_BOOL },
-	[TCPKIT_A_CONN_STATE]		= { "state", K_STATE, D_REQ },
-	[TCPKIT_A_CONN_SND_SEQ]		= { "snd_seq", K_U32, D_REQ },
-	[TCPKIT_A_CONN_RCV_SEQ]		= { "rcv_seq", K_U32, D_REQ },
-	[TCPKIT_A_CONN_SND_QLEN]	= { "snd_qlen", K_U32, D_REQ },
-	[TCPKIT_A_CONN_UNSENT_LEN]	= { "unsent_len", K_U32, D_REQ },
-	[TCPKIT_A_CONN_RCV_QLEN]	= { "rcv_qlen", K_U32, D_REQ },
-	[TCPKIT_A_CONN_MSS]		= { "mss", K_U32, D_REQ },
-	[TCPKIT_A_CONN_SND_WSCALE]	= { "snd_wscale", K_U8 },
-	[TCPKIT_A_CONN_RCV_WSCALE]	= { "rcv_wscale", K_U8 },
-	[TCPKIT_A_CONN_SACK_OK]		= { "sack_ok", K_BOOL },
-	[TCPKIT_A_CONN_TSTAMP_OK]	= { "tstamp_ok", K_BOOL },
-	[TCPKIT_A_CONN_TS_VAL]		= { "ts_val", K_U32 },
-	[TCPKIT_A_CONN_TS_CLOCK]	= { "ts_clock", K_TSCLOCK },
-	[TCPKIT_A_CONN_SND_WL1]		= { "snd_wl1", K_U32 },
-	[TCPKIT_A_CONN_SND_WND]		= { "snd_wnd", K_U32 },
-	[TCPKIT_A_CONN_MAX_WINDOW]	= { "max_window", K_U32 },
-	[TCPKIT_A_CONN_RCV_WND]		= { "rcv_wnd", K_U32 },
-	[TCPKIT_A_CONN_RCV_WUP]		= { "rcv_wup", K_U32 },
-	[TCPKIT_A_CONN_NODELAY]		= { "nodelay", K_BOOL },
-	[TCPKIT_A_CONN_CORK]		= { "cork", K_BOOL },
-	[TCPKIT_A_CONN_KEEPALIVE]	= { "keepalive", K_BOOL },
-	[TCPKIT_A_CONN_KEEPIDLE]	= { "keepidle", K_U32 },
-	[TCPKIT_A_CONN_KEEPINTVL]	= { "keepintvl", K_U32 },
-	[TCPKIT_A_CONN_KEEPCNT]		= { "keepcnt", K_U32 },
-	[TCPKIT_A_CONN_USER_TIMEOUT]	= { "user_timeout", K_U32 },
-	[TCPKIT_A_CONN_SNDBUF]		= { "sndbuf", K_U32 },
-	[TCPKIT_A_CONN_RCVBUF]		= { "rcvbuf", K_U32 },
-	[TCPKIT_A_CONN_SNDBUF_LOCK]	= { "sndbuf_lock", K_BOOL },
-	[TCPKIT_A_CONN_RCVBUF_LOCK]	= { "rcvbuf_lock", K_BOOL },
-	[TCPKIT_A_CONN_MARK]		= { "mark", K_U32 },
-	[TCPKIT_A_CONN_PRIORITY]	= { "priority", K_U32 },
-	[TCPKIT_A_CONN_TOS]		= { "tos", K_U8 },
-	[TCPKIT_A_CONN_REUSEADDR]	= { "reuseaddr", K_BOOL },
-	[TCPKIT_A_CONN_CC]		= { "cc", K_STR, 0, 16 },
-	[TCPKIT_A_CONN_AIMD]		= { "aimd", K_NEST },
-	[TCPKIT_A_CONN_SND_DATA]	= { "snd_data", K_DATA },
-	[TCPKIT_A_CONN_RCV_DATA]	= { "rcv_data", K_DATA },
+	[TCPKIT_A_CONN_SOCK]		= { K_NONE },
+	[TCPKIT_A_CONN_STOP]		= { K_NONE },
+	[TCPKIT_A_CONN_FAMILY]		= { K_FAMILY, D_REQ },
+	[TCPKIT_A_CONN_SADDR]		= { K_ADDR, D_REQ },
+	[TCPKIT_A_CONN_DADDR]		= { K_ADDR, D_REQ },
+	[TCPKIT_A_CONN_SPORT]		= { K_U16, D_REQ },
+	[TCPKIT_A_CONN_DPORT]		= { K_U16, D_REQ },
+	[TCPKIT_A_CONN_IFINDEX]		= { K_U32 },
+	[TCPKIT_A_CONN_V6ONLY]		= { K_BOOL },
+	[TCPKIT_A_CONN_STATE]		= { K_STATE, D_REQ },
+	[TCPKIT_A_CONN_SND_SEQ]		= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_RCV_SEQ]		= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_SND_QLEN]	= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_UNSENT_LEN]	= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_RCV_QLEN]	= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_MSS]		= { K_U32, D_REQ },
+	[TCPKIT_A_CONN_SND_WSCALE]	= { K_U8 },
+	[TCPKIT_A_CONN_RCV_WSCALE]	= { K_U8 },
+	[TCPKIT_A_CONN_SACK_OK]		= { K_BOOL },
+	[TCPKIT_A_CONN_TSTAMP_OK]	= { K_BOOL },
+	[TCPKIT_A_CONN_TS_VAL]		= { K_U32 },
+	[TCPKIT_A_CONN_TS_CLOCK]	= { K_TSCLOCK },
+	[TCPKIT_A_CONN_SND_WL1]		= { K_U32 },
+	[TCPKIT_A_CONN_SND_WND]		= { K_U32 },
+	[TCPKIT_A_CONN_MAX_WINDOW]	= { K_U32 },
+	[TCPKIT_A_CONN_RCV_WND]		= { K_U32 },
+	[TCPKIT_A_CONN_RCV_WUP]		= { K_U32 },
+	[TCPKIT_A_CONN_NODELAY]		= { K_BOOL },
+	[TCPKIT_A_CONN_CORK]		= { K_BOOL },
+	[TCPKIT_A_CONN_KEEPALIVE]	= { K_BOOL },
+	[TCPKIT_A_CONN_KEEPIDLE]	= { K_U32 },
+	[TCPKIT_A_CONN_KEEPINTVL]	= { K_U32 },
+	[TCPKIT_A_CONN_KEEPCNT]		= { K_U32 },
+	[TCPKIT_A_CONN_USER_TIMEOUT]	= { K_U32 },
+	[TCPKIT_A_CONN_SNDBUF]		= { K_U32 },
+	[TCPKIT_A_CONN_RCVBUF]		= { K_U32 },
+	[TCPKIT_A_CONN_SNDBUF_LOCK]	= { K_BOOL },
+	[TCPKIT_A_CONN_RCVBUF_LOCK]	= { K_BOOL },
+	[TCPKIT_A_CONN_MARK]		= { K_U32 },
+	[TCPKIT_A_CONN_PRIORITY]	= { K_U32 },
+	[TCPKIT_A_CONN_TOS]		= { K_U8 },
+	[TCPKIT_A_CONN_REUSEADDR]	= { K_BOOL },
+	[TCPKIT_A_CONN_CC]		= { K_STR, 0, 16 },
+	[TCPKIT_A_CONN_AIMD]		= { K_NEST },
+	[TCPKIT_A_CONN_SND_DATA]	= { K_DATA },
+	[TCPKIT_A_CONN_RCV_DATA]	= { K_DATA },
 	/*
 	 * Names a hold on one netlink socket, meaningless anywhere else:
 	 * known here so that an image carrying it, optional bit or not, is
 	 * refused like sock and stop rather than skipped as unknown.
 	 */
-	[TCPKIT_A_CONN_HOLD]		= { "hold", K_NONE },
-	[TCPKIT_A_CONN_SRTT_US]		= { "srtt_us", K_U32 },
-	[TCPKIT_A_CONN_RTTVAR_US]	= { "rttvar_us", K_U32 },
-	[TCPKIT_A_CONN_RTO_US]		= { "rto_us", K_U32 },
-	[TCPKIT_A_CONN_MIN_RTT_US]	= { "min_rtt_us", K_U32 },
-	[TCPKIT_A_CONN_CWND]		= { "cwnd", K_U32 },
-	[TCPKIT_A_CONN_SSTHRESH]	= { "ssthresh", K_U32 },
+	[TCPKIT_A_CONN_HOLD]		= { K_NONE },
+	[TCPKIT_A_CONN_SRTT_US]		= { K_U32 },
+	[TCPKIT_A_CONN_RTTVAR_US]	= { K_U32 },
+	[TCPKIT_A_CONN_RTO_US]		= { K_U32 },
+	[TCPKIT_A_CONN_MIN_RTT_US]	= { K_U32 },
+	[TCPKIT_A_CONN_CWND]		= { K_U32 },
+	[TCPKIT_A_CONN_SSTHRESH]	= { K_U32 },
 	/* A restore request's option, never part of an image. */
-	[TCPKIT_A_CONN_CONSERVATIVE]	= { "conservative", K_NONE },
+	[TCPKIT_A_CONN_CONSERVATIVE]	= { K_NONE },
 };
 
 /* What a checkpoint carries in TCPKIT_A_CONN_AIMD. */
 static const struct tk_attr_desc aimd_desc[TCPKIT_A_AIMD_MAX + 1] = {
-	[TCPKIT_A_AIMD_ALPHA]		= { "alpha", K_MILLI },
-	[TCPKIT_A_AIMD_BETA]		= { "beta", K_MILLI },
-	[TCPKIT_A_AIMD_BETA_ECN]	= { "beta_ecn", K_MILLI },
+	[TCPKIT_A_AIMD_ALPHA]		= { K_MILLI },
+	[TCPKIT_A_AIMD_BETA]		= { K_MILLI },
+	[TCPKIT_A_AIMD_BETA_ECN]	= { K_MILLI },
 };
 
 #define META_IDX(t)	((t) - TCPKIT_IMG_ATTR_META_BASE)
 
 static const struct tk_attr_desc meta_desc[META_IDX(TCPKIT_IMG_A_MAX) + 1] = {
-	[META_IDX(TCPKIT_IMG_A_CREATED)] = { "created", K_U64 },
-	[META_IDX(TCPKIT_IMG_A_HOST)]	 = { "host", K_STR, 0, 65 },
-	[META_IDX(TCPKIT_IMG_A_KERNEL)]	 = { "kernel", K_STR, 0, 65 },
-	[META_IDX(TCPKIT_IMG_A_TOOL)]	 = { "tool", K_STR, 0, 64 },
+	[META_IDX(TCPKIT_IMG_A_CREATED)] = { K_U64, 0, 0, "created" },
+	[META_IDX(TCPKIT_IMG_A_HOST)]	 = { K_STR, 0, 65, "host" },
+	[META_IDX(TCPKIT_IMG_A_KERNEL)]	 = { K_STR, 0, 65, "kernel" },
+	[META_IDX(TCPKIT_IMG_A_TOOL)]	 = { K_STR, 0, 64, "tool" },
 };
 
 static const char * const tcp_state_names[] = {
@@ -138,33 +140,45 @@ const char *tcpkit_tcp_state_name(unsigned int state)
 	return NULL;
 }
 
-/* Descriptor of a type (flag bits removed) in the conn/meta space. */
-static const struct tk_attr_desc *tk_desc(unsigned int type)
+/*
+ * Descriptor of a type (flag bits removed) in the conn/meta space, copied
+ * into @buf with its name; NULL for an unknown type.
+ */
+static const struct tk_attr_desc *tk_desc(unsigned int type,
+					  struct tk_attr_desc *buf)
 {
-	if (type >= 1 && type <= TCPKIT_A_CONN_MAX)
-		return conn_desc[type].name ? &conn_desc[type] : NULL;
+	if (type >= 1 && type <= TCPKIT_A_CONN_MAX) {
+		if (!tk_conn_attr_names[type])
+			return NULL;
+		*buf = conn_desc[type];
+		buf->name = tk_conn_attr_names[type];
+		return buf;
+	}
 	if (type > TCPKIT_IMG_ATTR_META_BASE && type <= TCPKIT_IMG_A_MAX)
 		return &meta_desc[META_IDX(type)];
 	return NULL;
 }
 
-static const struct tk_attr_desc *tk_aimd_desc(unsigned int type)
+static const struct tk_attr_desc *tk_aimd_desc(unsigned int type,
+					       struct tk_attr_desc *buf)
 {
-	if (type >= 1 && type <= TCPKIT_A_AIMD_MAX && aimd_desc[type].name)
-		return &aimd_desc[type];
-	return NULL;
+	if (type < 1 || type > TCPKIT_A_AIMD_MAX || !aimd_desc[type].kind)
+		return NULL;
+	*buf = aimd_desc[type];
+	buf->name = tk_aimd_attr_names[type];
+	return buf;
 }
 
 const char *tk_conn_attr_name(unsigned int type)
 {
-	return type <= TCPKIT_A_CONN_MAX ? conn_desc[type].name : NULL;
+	return type <= TCPKIT_A_CONN_MAX ? tk_conn_attr_names[type] : NULL;
 }
 
 bool tk_attr_image_only(const struct nlattr *nla)
 {
 	unsigned int type = tk_nla_type(nla) & ~TCPKIT_IMG_ATTR_OPTIONAL;
 
-	return type > TCPKIT_A_CONN_MAX || !conn_desc[type].name;
+	return !tk_conn_attr_name(type);
 }
 
 static uint64_t tk_get_uint(const struct nlattr *a)
@@ -324,7 +338,8 @@ static int tk_index_aimd(struct tcpkit *tk, struct tcpkit_image *img,
 			 const struct nlattr *a, size_t off)
 {
 	unsigned int type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
-	const struct tk_attr_desc *d = tk_aimd_desc(type);
+	struct tk_attr_desc buf;
+	const struct tk_attr_desc *d = tk_aimd_desc(type, &buf);
 	int ret;
 
 	if (!d) {
@@ -348,7 +363,8 @@ static int tk_index_attr(struct tcpkit *tk, struct tcpkit_image *img,
 			 const struct nlattr *a, size_t off)
 {
 	unsigned int type = tk_nla_type(a) & ~TCPKIT_IMG_ATTR_OPTIONAL;
-	const struct tk_attr_desc *d = tk_desc(type);
+	struct tk_attr_desc buf;
+	const struct tk_attr_desc *d = tk_desc(type, &buf);
 	const struct nlattr **slot;
 	int ret, q;
 
@@ -417,7 +433,7 @@ static int tk_image_validate(struct tcpkit *tk, struct tcpkit_image *img)
 		if ((conn_desc[type].flags & D_REQ) && !img->tb[type])
 			return tk_err(tk, EINVAL,
 				      "image: required attribute %s missing",
-				      conn_desc[type].name);
+				      tk_conn_attr_names[type]);
 	}
 
 	fam = img->tb[TCPKIT_A_CONN_FAMILY];
@@ -560,9 +576,10 @@ int tcpkit_image_tuple(const struct tcpkit_image *img,
 
 static const struct nlattr *tk_lookup(const struct tcpkit_image *img,
 				      int type,
-				      const struct tk_attr_desc **d)
+				      const struct tk_attr_desc **d,
+				      struct tk_attr_desc *buf)
 {
-	*d = tk_desc(type);
+	*d = tk_desc(type, buf);
 	if (!*d)
 		return NULL;
 	if (type > TCPKIT_IMG_ATTR_META_BASE)
@@ -574,9 +591,10 @@ int tcpkit_image_get_uint(const struct tcpkit_image *img, int type,
 			  uint64_t *val)
 {
 	const struct tk_attr_desc *d;
+	struct tk_attr_desc buf;
 	const struct nlattr *a;
 
-	a = tk_lookup(img, type, &d);
+	a = tk_lookup(img, type, &d, &buf);
 	if (!d || !tk_kind_len(d->kind)) {
 		errno = EINVAL;
 		return -EINVAL;
@@ -592,9 +610,10 @@ int tcpkit_image_get_uint(const struct tcpkit_image *img, int type,
 const char *tcpkit_image_get_str(const struct tcpkit_image *img, int type)
 {
 	const struct tk_attr_desc *d;
+	struct tk_attr_desc buf;
 	const struct nlattr *a;
 
-	a = tk_lookup(img, type, &d);
+	a = tk_lookup(img, type, &d, &buf);
 	if (!d || d->kind != K_STR) {
 		errno = EINVAL;
 		return NULL;
@@ -609,7 +628,9 @@ const char *tcpkit_image_get_str(const struct tcpkit_image *img, int type)
 int tcpkit_image_get_aimd(const struct tcpkit_image *img, int type,
 			  uint32_t *val)
 {
-	if (!tk_aimd_desc(type)) {
+	struct tk_attr_desc buf;
+
+	if (!tk_aimd_desc(type, &buf)) {
 		errno = EINVAL;
 		return -EINVAL;
 	}
@@ -684,6 +705,7 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 {
 	size_t len = tk_struct_len(f->size, TK_FIELD_SIZE1, sizeof(*f));
 	const struct nlattr *nest = img->tb[TCPKIT_A_CONN_AIMD];
+	struct tk_attr_desc buf;
 	const struct tk_attr_desc *d;
 	const struct nlattr *a;
 	unsigned int type;
@@ -703,7 +725,7 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 					       img->data) &&
 			off < (size_t)((const unsigned char *)nest -
 				       img->data) + nest->nla_len;
-		d = inner ? tk_aimd_desc(type) : tk_desc(type);
+		d = inner ? tk_aimd_desc(type, &buf) : tk_desc(type, &buf);
 		/* step into the nest, over everything else */
 		if (d && d->kind == K_NEST) {
 			*cursor = off + NLA_HDRLEN;

@@ -12,6 +12,7 @@
 #include <linux/genetlink.h>
 
 #include "internal.h"
+#include "names-gen.h"
 
 struct nlmsghdr *tk_msg_start(struct tcpkit *tk, void *buf, uint8_t cmd,
 			      uint16_t flags)
@@ -221,33 +222,11 @@ int tk_recv(struct tcpkit *tk, const unsigned char **dgram, ssize_t *len)
 	}
 }
 
-static const char * const tk_sock_names[TCPKIT_A_SOCK_MAX + 1] = {
-	[TCPKIT_A_SOCK_FD]	= "fd",
-	[TCPKIT_A_SOCK_FAMILY]	= "family",
-	[TCPKIT_A_SOCK_SADDR]	= "saddr",
-	[TCPKIT_A_SOCK_DADDR]	= "daddr",
-	[TCPKIT_A_SOCK_SPORT]	= "sport",
-	[TCPKIT_A_SOCK_DPORT]	= "dport",
-	[TCPKIT_A_SOCK_IFINDEX]	= "ifindex",
-};
-
-static const char * const tk_aimd_names[TCPKIT_A_AIMD_MAX + 1] = {
-	[TCPKIT_A_AIMD_SOCK]	= "sock",
-	[TCPKIT_A_AIMD_ALPHA]	= "alpha",
-	[TCPKIT_A_AIMD_BETA]	= "beta",
-	[TCPKIT_A_AIMD_BETA_ECN] = "beta_ecn",
-	[TCPKIT_A_AIMD_CWND]	= "cwnd",
-	[TCPKIT_A_AIMD_SSTHRESH] = "ssthresh",
-	[TCPKIT_A_AIMD_LOSS_CUTS] = "loss_cuts",
-	[TCPKIT_A_AIMD_ECN_CUTS] = "ecn_cuts",
-	[TCPKIT_A_AIMD_OVERRIDE] = "override",
-};
-
 /* Attribute names of a request's top level, by command. */
 static const char *tk_top_name(uint8_t cmd, unsigned int type)
 {
 	if (cmd == TCPKIT_CMD_AIMD_GET || cmd == TCPKIT_CMD_AIMD_SET)
-		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_names[type] : NULL;
+		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_attr_names[type] : NULL;
 	return tk_conn_attr_name(type);
 }
 
@@ -259,9 +238,9 @@ static const char *tk_inner_name(uint8_t cmd, unsigned int outer,
 
 	if ((aimd_cmd && outer == TCPKIT_A_AIMD_SOCK) ||
 	    (!aimd_cmd && outer == TCPKIT_A_CONN_SOCK))
-		return type <= TCPKIT_A_SOCK_MAX ? tk_sock_names[type] : NULL;
+		return type <= TCPKIT_A_SOCK_MAX ? tk_sock_attr_names[type] : NULL;
 	if (!aimd_cmd && outer == TCPKIT_A_CONN_AIMD)
-		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_names[type] : NULL;
+		return type <= TCPKIT_A_AIMD_MAX ? tk_aimd_attr_names[type] : NULL;
 	return NULL;
 }
 

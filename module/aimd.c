@@ -33,6 +33,7 @@
 #include <net/tcp.h>
 
 #include <linux/tcpkit.h>
+#include <linux/tcpkit_aimd.h>
 
 #include "compat.h"
 #include "tcpkit.h"

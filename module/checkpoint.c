@@ -687,12 +687,12 @@ static int tcpkit_may_read_queues(const struct sk_buff *skb,
  */
 int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 {
-	struct nlattr *tb[TCPKIT_A_CONN_STOP + 1];
+	struct nlattr **tb = tcpkit_dump_attrs(cb);
 	struct netlink_ext_ack ext = {};
 	struct tcpkit_hold *hold = NULL;
 	struct tcpkit_dump *d;
 	struct tcpkit_sk ts;
-	int err;
+	int err = 0;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
@@ -700,10 +700,7 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	cb->args[0] = (long)d;
 	tcpkit_prof_begin(&d->prof);
 
-	/* Already validated by genetlink against the same policy. */
-	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, TCPKIT_A_CONN_STOP,
-			  tcpkit_checkpoint_policy, &ext);
-	if (!err && !tb[TCPKIT_A_CONN_SOCK]) {
+	if (!tb[TCPKIT_A_CONN_SOCK]) {
 		NL_SET_ERR_MSG(&ext, "missing sock: name the connection by fd or 4-tuple");
 		err = -EINVAL;
 	}
@@ -784,7 +781,7 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /**
- * tcpkit_nl_checkpoint_dumpit() - stream the snapshot
+ * tcpkit_nl_conn_checkpoint_dumpit() - stream the snapshot
  * @skb: the dump message buffer to fill
  * @cb: the dump
  *
@@ -794,8 +791,8 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
  * Return: bytes added to @skb while more is to come, 0 once the last
  * message is in (the dump ends), or a negative errno.
  */
-int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
-				struct netlink_callback *cb)
+int tcpkit_nl_conn_checkpoint_dumpit(struct sk_buff *skb,
+				     struct netlink_callback *cb)
 {
 	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
 	u32 total;

@@ -10,7 +10,9 @@
 #include <linux/tcp.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
+#include <net/genetlink.h>
 #include <net/inet_sock.h>
+#include <net/netlink.h>
 #include <net/tcp.h>
 
 #include <linux/tcpkit.h>
@@ -170,6 +172,52 @@ tcpkit_inet6_lookup_established(struct net *net, const struct in6_addr *saddr,
 #define tcpkit_kernel_sockaddr(ss) ((struct sockaddr_unsized *)(ss))
 #else
 #define tcpkit_kernel_sockaddr(ss) ((struct sockaddr *)(ss))
+#endif
+
+/*
+ * netlink-gen.c (ynl-gen-c) writes its op table as split ops, which came in
+ * 6.2. Before, struct genl_ops has every member that table sets (cmd, doit,
+ * start, dumpit, done, policy, maxattr, flags), so the same initialisers
+ * make a genl_ops table; the GENL_CMD_CAP_* bits in its flags only repeat
+ * what genetlink reports from the callbacks. This holds while no command
+ * is both a do and a dump (split ops give each its own entry, genl_ops one
+ * per command). TCPKIT_GENL_FAMILY_OPS puts the table into the family.
+ */
+#ifndef TCPKIT_HAVE_GENL_SPLIT_OPS
+#define genl_split_ops genl_ops
+#define TCPKIT_GENL_FAMILY_OPS \
+	.ops = tcpkit_nl_ops, .n_ops = ARRAY_SIZE(tcpkit_nl_ops)
+#else
+#define TCPKIT_GENL_FAMILY_OPS \
+	.split_ops = tcpkit_nl_ops, .n_split_ops = ARRAY_SIZE(tcpkit_nl_ops)
+#endif
+
+/**
+ * tcpkit_dump_attrs() - a dump request's attributes, parsed by genetlink
+ * @cb: the dump, in its start callback or later
+ *
+ * Return: the attribute table, validated against the op's policy.
+ */
+static inline struct nlattr **tcpkit_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef TCPKIT_HAVE_GENL_SPLIT_OPS
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * The policy's range pointer became const in 6.2; netlink-gen.c points it
+ * at const ranges. Older kernels only read through it, so cast.
+ */
+#ifndef TCPKIT_HAVE_CONST_RANGE_PTR
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
 #endif
 
 #endif /* _TCPKIT_COMPAT_H */

@@ -466,14 +466,14 @@ static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
 }
 
 /**
- * tcpkit_nl_thaw_doit() - TCPKIT_CMD_CONN_THAW
+ * tcpkit_nl_conn_thaw_doit() - TCPKIT_CMD_CONN_THAW
  * @skb: the request
  * @info: TCPKIT_A_CONN_SOCK holds the 4-tuple
  *
  * Return: 0, or -ENOENT (with extack) when the tuple is not frozen here,
  * -EBUSY when a hold owns it, or the errors of tcpkit_sock_tuple().
  */
-int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
+int tcpkit_nl_conn_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *nest = info->attrs[TCPKIT_A_CONN_SOCK];
 	struct netlink_ext_ack *extack = info->extack;
@@ -485,7 +485,7 @@ int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "missing sock: the 4-tuple to thaw");
 		return -EINVAL;
 	}
-	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_policy,
+	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_nl_policy,
 			       extack);
 	if (err)
 		return err;
@@ -531,7 +531,7 @@ static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /**
- * tcpkit_nl_frozen_dumpit() - TCPKIT_CMD_FROZEN_GET: this netns's freezes
+ * tcpkit_nl_frozen_get_dumpit() - TCPKIT_CMD_FROZEN_GET: this netns's freezes
  * @skb: the dump message buffer
  * @cb: the dump; cb->args[0] counts the freezes already sent
  *
@@ -539,7 +539,7 @@ static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
  *
  * Return: bytes added (0 ends the dump).
  */
-int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int tcpkit_nl_frozen_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct tcpkit_net *tn = net_generic(sock_net(cb->skb->sk),
 					    tcpkit_net_id);

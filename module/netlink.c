@@ -2,18 +2,15 @@
 /*
  * tcpkit: the "tcpkit" generic netlink family.
  *
- * Documentation/netlink/specs/tcpkit.yaml is the source of truth; the
- * policies below follow it attribute by attribute. Every op has its own
- * strict policy (6.1 has no split ops, so struct genl_ops carries one policy
- * for do and dump alike). Socket commands need CAP_NET_ADMIN in the user
+ * The policies and the op table are generated from the YNL spec
+ * (Documentation/netlink/specs/tcpkit.yaml) into netlink-gen.c: every op
+ * has its own strict policy. Socket commands need CAP_NET_ADMIN in the user
  * namespace owning the caller's netns; the global AIMD knobs need it in the
  * initial one. Handlers take their own locks (parallel_ops): a restore can
  * sleep for a while and must not hold genl_mutex meanwhile.
  */
 #include <linux/kernel.h>
-#include <linux/limits.h>
 #include <linux/module.h>
-#include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -23,158 +20,6 @@
 
 #include "compat.h"
 #include "tcpkit.h"
-
-/* nla_policy keeps 16-bit limits inline; wider ones go through a range.
- * 6.1 takes a non-const pointer, so these cannot be const.
- */
-static struct netlink_range_validation tcpkit_range_int = {
-	.max = INT_MAX,
-};
-
-static struct netlink_range_validation tcpkit_range_rtt = {
-	.max = TCPKIT_RTT_MAX_US,
-};
-
-static struct netlink_range_validation tcpkit_range_rto = {
-	.min = 1,
-	.max = TCPKIT_RTT_MAX_US,
-};
-
-static struct netlink_range_validation tcpkit_range_cwnd = {
-	.min = 1,
-	.max = INT_MAX,
-};
-
-static struct netlink_range_validation tcpkit_range_ssthresh = {
-	.min = 2,
-	.max = TCP_INFINITE_SSTHRESH,
-};
-
-static struct netlink_range_validation tcpkit_range_alpha = {
-	.min = TCPKIT_AIMD_ALPHA_MIN,
-	.max = TCPKIT_AIMD_ALPHA_MAX,
-};
-
-static struct netlink_range_validation tcpkit_range_mss = {
-	.min = TCP_MIN_MSS,
-	.max = U16_MAX,
-};
-
-static struct netlink_range_validation tcpkit_range_chunk = {
-	.min = 1,
-	.max = TCPKIT_CHUNK_MAX,
-};
-
-const struct nla_policy tcpkit_sock_policy[TCPKIT_A_SOCK_MAX + 1] = {
-	[TCPKIT_A_SOCK_FD]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
-	[TCPKIT_A_SOCK_FAMILY]	= NLA_POLICY_RANGE(NLA_U16, AF_INET, AF_INET6),
-	[TCPKIT_A_SOCK_SADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[TCPKIT_A_SOCK_DADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[TCPKIT_A_SOCK_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[TCPKIT_A_SOCK_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[TCPKIT_A_SOCK_IFINDEX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
-};
-
-/* The aimd nest inside a connection image: parameters only. */
-const struct nla_policy tcpkit_conn_aimd_policy[TCPKIT_A_AIMD_BETA_ECN + 1] = {
-	[TCPKIT_A_AIMD_ALPHA]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_alpha),
-	[TCPKIT_A_AIMD_BETA]	= NLA_POLICY_RANGE(NLA_U32, TCPKIT_AIMD_BETA_MIN,
-						   TCPKIT_AIMD_BETA_MAX),
-	[TCPKIT_A_AIMD_BETA_ECN] = NLA_POLICY_MAX(NLA_U32, TCPKIT_AIMD_BETA_MAX),
-};
-
-static const struct nla_policy tcpkit_aimd_get_policy[TCPKIT_A_AIMD_SOCK + 1] = {
-	[TCPKIT_A_AIMD_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
-};
-
-static const struct nla_policy tcpkit_aimd_set_policy[TCPKIT_A_AIMD_BETA_ECN + 1] = {
-	[TCPKIT_A_AIMD_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
-	[TCPKIT_A_AIMD_ALPHA]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_alpha),
-	[TCPKIT_A_AIMD_BETA]	= NLA_POLICY_RANGE(NLA_U32, TCPKIT_AIMD_BETA_MIN,
-						   TCPKIT_AIMD_BETA_MAX),
-	[TCPKIT_A_AIMD_BETA_ECN] = NLA_POLICY_MAX(NLA_U32, TCPKIT_AIMD_BETA_MAX),
-};
-
-static const struct nla_policy tcpkit_conn_get_policy[TCPKIT_A_CONN_SOCK + 1] = {
-	[TCPKIT_A_CONN_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
-};
-
-const struct nla_policy tcpkit_checkpoint_policy[TCPKIT_A_CONN_STOP + 1] = {
-	[TCPKIT_A_CONN_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
-	[TCPKIT_A_CONN_STOP]	= { .type = NLA_FLAG },
-};
-
-static const struct nla_policy tcpkit_hold_policy[TCPKIT_A_CONN_HOLD + 1] = {
-	[TCPKIT_A_CONN_HOLD]	= NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy tcpkit_restore_policy[TCPKIT_A_CONN_MAX + 1] = {
-	[TCPKIT_A_CONN_SOCK]	= NLA_POLICY_NESTED(tcpkit_sock_policy),
-	[TCPKIT_A_CONN_STOP]	= {
-		.type = NLA_REJECT,
-		.reject_message = "stop applies to checkpoint, not restore",
-	},
-	[TCPKIT_A_CONN_FAMILY]	= NLA_POLICY_RANGE(NLA_U16, AF_INET, AF_INET6),
-	[TCPKIT_A_CONN_SADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[TCPKIT_A_CONN_DADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[TCPKIT_A_CONN_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[TCPKIT_A_CONN_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[TCPKIT_A_CONN_IFINDEX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
-	[TCPKIT_A_CONN_V6ONLY]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_STATE]	= NLA_POLICY_RANGE(NLA_U8, TCP_ESTABLISHED,
-						   TCP_CLOSING),
-	[TCPKIT_A_CONN_SND_SEQ]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_RCV_SEQ]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_SND_QLEN] = { .type = NLA_U32 },
-	[TCPKIT_A_CONN_UNSENT_LEN] = { .type = NLA_U32 },
-	[TCPKIT_A_CONN_RCV_QLEN] = { .type = NLA_U32 },
-	[TCPKIT_A_CONN_MSS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_mss),
-	[TCPKIT_A_CONN_SND_WSCALE] = NLA_POLICY_MAX(NLA_U8, TCP_MAX_WSCALE),
-	[TCPKIT_A_CONN_RCV_WSCALE] = NLA_POLICY_MAX(NLA_U8, TCP_MAX_WSCALE),
-	[TCPKIT_A_CONN_SACK_OK]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_TSTAMP_OK] = NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_TS_VAL]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_TS_CLOCK] = NLA_POLICY_RANGE(NLA_U8, TCPKIT_TS_CLOCK_MS,
-						    TCPKIT_TS_CLOCK_US),
-	[TCPKIT_A_CONN_SND_WL1]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_SND_WND]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_MAX_WINDOW] = { .type = NLA_U32 },
-	[TCPKIT_A_CONN_RCV_WND]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_RCV_WUP]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_NODELAY]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_CORK]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_KEEPALIVE] = NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_KEEPIDLE] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPIDLE),
-	[TCPKIT_A_CONN_KEEPINTVL] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPINTVL),
-	[TCPKIT_A_CONN_KEEPCNT]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPCNT),
-	[TCPKIT_A_CONN_USER_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							     &tcpkit_range_int),
-	[TCPKIT_A_CONN_SNDBUF]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
-	[TCPKIT_A_CONN_RCVBUF]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_int),
-	[TCPKIT_A_CONN_SNDBUF_LOCK] = NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_RCVBUF_LOCK] = NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_MARK]	= { .type = NLA_U32 },
-	[TCPKIT_A_CONN_PRIORITY] = { .type = NLA_U32 },
-	[TCPKIT_A_CONN_TOS]	= { .type = NLA_U8 },
-	[TCPKIT_A_CONN_REUSEADDR] = NLA_POLICY_MAX(NLA_U8, 1),
-	[TCPKIT_A_CONN_CC]	= { .type = NLA_NUL_STRING,
-				    .len = TCP_CA_NAME_MAX - 1 },
-	[TCPKIT_A_CONN_AIMD]	= NLA_POLICY_NESTED(tcpkit_conn_aimd_policy),
-	[TCPKIT_A_CONN_SND_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
-							 &tcpkit_range_chunk),
-	[TCPKIT_A_CONN_RCV_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
-							 &tcpkit_range_chunk),
-	[TCPKIT_A_CONN_SRTT_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rtt),
-	[TCPKIT_A_CONN_RTTVAR_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							  &tcpkit_range_rtt),
-	[TCPKIT_A_CONN_RTO_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_rto),
-	[TCPKIT_A_CONN_MIN_RTT_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							   &tcpkit_range_rtt),
-	[TCPKIT_A_CONN_CWND]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_range_cwnd),
-	[TCPKIT_A_CONN_SSTHRESH] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							 &tcpkit_range_ssthresh),
-	[TCPKIT_A_CONN_CONSERVATIVE] = { .type = NLA_FLAG },
-};
 
 static int tcpkit_aimd_put(struct sk_buff *msg,
 			   const struct tcpkit_aimd_params *p)
@@ -186,7 +31,14 @@ static int tcpkit_aimd_put(struct sk_buff *msg,
 	return 0;
 }
 
-static int tcpkit_aimd_get_doit(struct sk_buff *skb, struct genl_info *info)
+/**
+ * tcpkit_nl_aimd_get_doit() - TCPKIT_CMD_AIMD_GET
+ * @skb: the request
+ * @info: its attributes; sock names a socket, else the global parameters
+ *
+ * Return: 0 with the reply sent, or a negative errno with extack.
+ */
+int tcpkit_nl_aimd_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *nest = info->attrs[TCPKIT_A_AIMD_SOCK];
 	struct tcpkit_aimd_state st = {};
@@ -255,7 +107,14 @@ static unsigned int tcpkit_aimd_req(struct tcpkit_aimd_params *p,
 	return fields;
 }
 
-static int tcpkit_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
+/**
+ * tcpkit_nl_aimd_set_doit() - TCPKIT_CMD_AIMD_SET
+ * @skb: the request
+ * @info: its attributes; sock names a socket, else the global parameters
+ *
+ * Return: 0, or a negative errno with extack.
+ */
+int tcpkit_nl_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *nest = info->attrs[TCPKIT_A_AIMD_SOCK];
 	struct netlink_ext_ack *extack = info->extack;
@@ -300,81 +159,13 @@ static int tcpkit_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static const struct genl_ops tcpkit_genl_ops[] = {
-	{
-		.cmd		= TCPKIT_CMD_AIMD_GET,
-		.doit		= tcpkit_aimd_get_doit,
-		.policy		= tcpkit_aimd_get_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_aimd_get_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_AIMD_SET,
-		.doit		= tcpkit_aimd_set_doit,
-		.policy		= tcpkit_aimd_set_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_aimd_set_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_GET,
-		.doit		= tcpkit_nl_conn_get_doit,
-		.policy		= tcpkit_conn_get_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_conn_get_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_CHECKPOINT,
-		.start		= tcpkit_nl_checkpoint_start,
-		.dumpit		= tcpkit_nl_checkpoint_dumpit,
-		.done		= tcpkit_nl_checkpoint_done,
-		.policy		= tcpkit_checkpoint_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_checkpoint_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_RESTORE,
-		.doit		= tcpkit_nl_conn_restore_doit,
-		.policy		= tcpkit_restore_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_restore_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_THAW,
-		.doit		= tcpkit_nl_thaw_doit,
-		.policy		= tcpkit_conn_get_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_conn_get_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		/* No policy: the request takes no attribute at all. */
-		.cmd		= TCPKIT_CMD_FROZEN_GET,
-		.dumpit		= tcpkit_nl_frozen_dumpit,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_COMMIT,
-		.doit		= tcpkit_nl_conn_commit_doit,
-		.policy		= tcpkit_hold_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_hold_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd		= TCPKIT_CMD_CONN_ABORT,
-		.doit		= tcpkit_nl_conn_abort_doit,
-		.policy		= tcpkit_hold_policy,
-		.maxattr	= ARRAY_SIZE(tcpkit_hold_policy) - 1,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-};
-
 struct genl_family tcpkit_genl_family __ro_after_init = {
 	.name		= TCPKIT_FAMILY_NAME,
 	.version	= TCPKIT_FAMILY_VERSION,
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.ops		= tcpkit_genl_ops,
-	.n_ops		= ARRAY_SIZE(tcpkit_genl_ops),
+	TCPKIT_GENL_FAMILY_OPS,
 };
 
 /**

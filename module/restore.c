@@ -117,7 +117,7 @@ static int tcpkit_parse_aimd(struct tcpkit_restore *r,
 		return -EINVAL;
 	}
 	err = nla_parse_nested(tb, TCPKIT_A_AIMD_BETA_ECN, nest,
-			       tcpkit_conn_aimd_policy, extack);
+			       tcpkit_conn_aimd_nl_policy, extack);
 	if (err)
 		return err;
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, TCPKIT_A_AIMD_ALPHA) ||
@@ -148,6 +148,14 @@ static int tcpkit_parse_chunks(struct tcpkit_restore *r,
 			rcv += nla_len(nla);
 		else
 			continue;
+		/* The generated policy cannot bound a binary attribute at
+		 * both ends; the errno is the one a policy range gives.
+		 */
+		if (!nla_len(nla) || nla_len(nla) > TCPKIT_CHUNK_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "queue data chunk must hold 1 to chunk-max (32768) bytes");
+			return -ERANGE;
+		}
 		r->nchunks++;
 	}
 	if (snd != r->c.snd_qlen) {
@@ -1375,7 +1383,7 @@ int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "missing sock: the fd of a fresh TCP socket");
 		return -EINVAL;
 	}
-	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_policy,
+	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_nl_policy,
 			       extack);
 	if (err)
 		return err;

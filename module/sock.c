@@ -111,7 +111,7 @@ static struct sock *tcpkit_lookup6(struct net *net,
 /**
  * tcpkit_sock_tuple() - the 4-tuple a sock nest names
  * @nest: the TCPKIT_A_*_SOCK nest, for the error messages
- * @tb: its attributes, parsed with tcpkit_sock_policy
+ * @tb: its attributes, parsed with tcpkit_sock_nl_policy
  * @c: filled with the family, the addresses and the ports (host order)
  * @extack: error reporting
  *
@@ -231,7 +231,7 @@ static int tcpkit_sk_by_tuple(const struct sk_buff *skb, struct net *net,
  * tcpkit_sk_lookup() - find the TCP socket a sock nest names
  * @skb: the request, for the capability check of its sender
  * @net: the netns of the request (genl_info_net() or the dump's socket)
- * @nest: a TCPKIT_A_*_SOCK nest, already validated by tcpkit_sock_policy
+ * @nest: a TCPKIT_A_*_SOCK nest, already validated by tcpkit_sock_nl_policy
  * @ts: filled with the socket and the reference held on it
  * @extack: error reporting
  *
@@ -249,7 +249,7 @@ int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
 	struct nlattr *tb[TCPKIT_A_SOCK_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_policy,
+	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_nl_policy,
 			       extack);
 	if (err)
 		return err;

@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <net/netlink.h>
 #include <net/tcp_states.h>
+#include "netlink-gen.h"
 
 struct sock;
 
@@ -65,16 +66,8 @@ int tcpkit_aimd_sk_get(struct sock *sk, struct tcpkit_aimd_state *st,
 int tcpkit_aimd_sk_set(struct sock *sk, const struct tcpkit_aimd_params *p,
 		       struct netlink_ext_ack *extack);
 
-/* netlink.c */
-struct genl_family;
-struct genl_info;
-struct netlink_callback;
-struct sk_buff;
-
+/* netlink.c; the handlers and policies are in netlink-gen.h */
 extern struct genl_family tcpkit_genl_family;
-extern const struct nla_policy tcpkit_sock_policy[];
-extern const struct nla_policy tcpkit_conn_aimd_policy[];
-extern const struct nla_policy tcpkit_checkpoint_policy[];
 
 int tcpkit_genl_register(void);
 void tcpkit_genl_unregister(void);
@@ -200,16 +193,8 @@ static inline bool tcpkit_state_in(unsigned int state, unsigned int set)
 }
 
 int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c);
-int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info);
-int tcpkit_nl_checkpoint_start(struct netlink_callback *cb);
-int tcpkit_nl_checkpoint_dumpit(struct sk_buff *skb,
-				struct netlink_callback *cb);
-int tcpkit_nl_checkpoint_done(struct netlink_callback *cb);
 int tcpkit_checkpoint_register(void);
 void tcpkit_checkpoint_unregister(void);
-
-/* restore.c */
-int tcpkit_nl_conn_restore_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* profile.c */
 #define TCPKIT_PROF_PHASES	12
@@ -265,8 +250,6 @@ void tcpkit_hold_park(struct tcpkit_hold *h, struct sock *sk);
 u32 tcpkit_hold_start(struct tcpkit_hold *h, struct sock *sk,
 		      const struct tcpkit_conn *c, struct net *net, u32 portid);
 void tcpkit_hold_drop(u32 id);
-int tcpkit_nl_conn_commit_doit(struct sk_buff *skb, struct genl_info *info);
-int tcpkit_nl_conn_abort_doit(struct sk_buff *skb, struct genl_info *info);
 int tcpkit_hold_register(void);
 void tcpkit_hold_unregister(void);
 
@@ -278,7 +261,5 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c);
 unsigned long tcpkit_freeze_lifetime(void);
 void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
-int tcpkit_nl_thaw_doit(struct sk_buff *skb, struct genl_info *info);
-int tcpkit_nl_frozen_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* _TCPKIT_H */

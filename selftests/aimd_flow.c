@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/tcp.h>
+#include <linux/tcpkit_aimd.h>
 
 #include "conn_lib.h"
 #include "flow_lib.h"

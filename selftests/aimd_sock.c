@@ -26,6 +26,7 @@
 #include <linux/tcp.h>
 
 #include <linux/tcpkit.h>
+#include <linux/tcpkit_aimd.h>
 
 static const char *errname(int e)
 {
