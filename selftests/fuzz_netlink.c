@@ -9,7 +9,7 @@
  * sendmsg, COUNT/10 unprivileged ones. Long mode: -n 1000000.
  *
  * Builds requests for every command from a model of the per-op policies
- * (module/netlink.c, Documentation/netlink/specs/tcpkit.yaml), then breaks
+ * (module/netlink-gen.c, generated from the spec), then breaks
  * them: unknown attributes, wrong lengths, NLA_F_NESTED missing or extra,
  * truncated attributes, boundary values around the uapi bounds, duplicated
  * and dropped attributes, huge and empty payloads, non-zero reserved genl
@@ -70,7 +70,7 @@ static const struct adesc aimd_desc[TCPKIT_A_AIMD_MAX + 1] = {
 	[TCPKIT_A_AIMD_OVERRIDE] = { K_FLAG, 0, 0 },
 };
 
-/* Bounds of the restore policy (module/netlink.c). */
+/* Bounds of the restore policy (module/netlink-gen.c). */
 static const struct adesc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_SOCK]	= { K_NEST, 0, 0 },
 	[TCPKIT_A_CONN_STOP]	= { K_FLAG, 0, 0 },
