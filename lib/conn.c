@@ -159,19 +159,22 @@ static int tk_collect_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 static int tk_put_meta(struct tcpkit *tk, struct tk_buf *b)
 {
 	const uint16_t opt = TCPKIT_IMG_ATTR_OPTIONAL;
+	const struct utsname *u = &tk->uts;
 	char tool[64];
-	struct utsname u;
 	uint64_t now;
 	int ret;
 
+	/* One uname() per handle, not a system call per checkpoint. */
+	if (!tk->uts_state)
+		tk->uts_state = uname(&tk->uts) == 0 ? 1 : -1;
 	now = (uint64_t)time(NULL);
 	ret = tk_buf_put(tk, b, opt | TCPKIT_IMG_A_CREATED, &now, sizeof(now));
-	if (!ret && uname(&u) == 0) {
-		ret = tk_buf_put(tk, b, opt | TCPKIT_IMG_A_HOST, u.nodename,
-				 strnlen(u.nodename, 64) + 1);
+	if (!ret && tk->uts_state > 0) {
+		ret = tk_buf_put(tk, b, opt | TCPKIT_IMG_A_HOST, u->nodename,
+				 strnlen(u->nodename, 64) + 1);
 		if (!ret)
 			ret = tk_buf_put(tk, b, opt | TCPKIT_IMG_A_KERNEL,
-					 u.release, strnlen(u.release, 64) + 1);
+					 u->release, strnlen(u->release, 64) + 1);
 	}
 	if (!ret) {
 		snprintf(tool, sizeof(tool), "libtcpkit %s", tcpkit_version());

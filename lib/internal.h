@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <linux/netlink.h>
 
 #include "libtcpkit.h"
@@ -39,6 +40,8 @@ struct tcpkit {
 	uint64_t ops;			/* bit n: the family has command n */
 	uint16_t reply_end;		/* NLMSG_ERROR/_DONE that ended the
 					 * last request, 0: none */
+	struct utsname uts;		/* host and kernel named in images, */
+	int uts_state;			/* read once: 0 not yet, 1 read, -1 failed */
 	char errmsg[TK_ERRLEN];
 };
 

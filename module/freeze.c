@@ -561,6 +561,10 @@ int tcpkit_nl_frozen_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 			}
 		}
 	}
+	/* All listed: 0 lets NLMSG_DONE share this skb, one receive less. */
+	rcu_read_unlock();
+	cb->args[0] = idx;
+	return 0;
 out:
 	rcu_read_unlock();
 	cb->args[0] = idx;
