@@ -650,11 +650,38 @@ static int rescue_path(const char *file, char **outp)
 }
 
 /*
+ * Copies of the images of @set whose connection was not restored (errs[i]
+ * set) into @into: they live nowhere else, so a rewritten image keeps
+ * them.
+ */
+static int keep_failed(struct tcpkit_image_set *into,
+		       const struct tcpkit_image_set *set, const int *errs)
+{
+	size_t i, len, n = tcpkit_image_set_count(set);
+	struct tcpkit_image *copy;
+	const void *payload;
+
+	for (i = 0; i < n; i++) {
+		if (!errs[i])
+			continue;
+		payload = tcpkit_image_payload(tcpkit_image_set_get(set, i),
+					       &len);
+		copy = tcpkit_image_from_payload(payload, len);
+		if (!copy || tcpkit_image_set_add(into, copy)) {
+			tcpkit_image_free(copy);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * The restore went live but CMD did not start: checkpoint the connections
- * back (held, saved durably, committed) so that they outlive us and can
- * be restored again.
+ * back (held, saved durably with the images of those that failed to
+ * restore, committed) so that they outlive us and can be restored again.
  */
 static int rescue(struct tcpkit *tk, const int *fds, size_t n,
+		  const struct tcpkit_image_set *orig, const int *errs,
 		  const char *file, const char *what)
 {
 	const struct tcpkit_sockref **refp;
@@ -688,7 +715,11 @@ static int rescue(struct tcpkit *tk, const int *fds, size_t n,
 			unlink(out);	/* the empty file rescue_path() made */
 		goto out;
 	}
-	if (save_set(set, out, why, sizeof(why))) {
+	if (keep_failed(set, orig, errs)) {
+		tcpkit_abort_set(tk, set);
+		ret = sys_error("%s; no memory to keep the images of the connections not restored: the restored ones were checkpointed back and given back to this process, which ends: they are lost",
+				what);
+	} else if (save_set(set, out, why, sizeof(why))) {
 		ret = sys_error("%s; saving the connections back failed (%s): they are lost",
 				what, why);
 	} else if (tcpkit_commit_set(tk, set)) {
@@ -740,7 +771,9 @@ static int restore_parse(int argc, char **argv, const char **file,
 
 /* Exec CMD on the live sockets, or put the connections back into @file. */
 static int restore_exec(int *fds, size_t n, const char *names,
-			const char *path, char **cmd, const char *file)
+			const char *path, char **cmd,
+			const struct tcpkit_image_set *orig, const int *errs,
+			const char *file)
 {
 	struct tcpkit *tk;
 	char what[512];
@@ -755,7 +788,7 @@ static int restore_exec(int *fds, size_t n, const char *names,
 	if (!tk)
 		return sys_error("%s; cannot checkpoint the connections back (%s): they are lost",
 				 what, tcpkit_strerror());
-	ret = rescue(tk, fds, n, file, what);
+	ret = rescue(tk, fds, n, orig, errs, file, what);
 	tcpkit_close(tk);
 	return ret;
 }
@@ -912,15 +945,15 @@ static int conn_restore(int argc, char **argv)
 	tk = NULL;
 	/* with exec, standard output is CMD's: failures go to stderr */
 	live = restore_report(&r, cmd != NULL);
-	if (failed)
-		ret = EXIT_USAGE;	/* some restored, some not: exit 1 */
-	if (failed)
-		fprintf(stderr, "Error: %s\n", tcpkit_strerror());
+	if (failed) {
+		/* the first failure's own words; exit 1, not 2 */
+		sys_error("%s", tcpkit_strerror());
+		ret = EXIT_USAGE;
+	}
 	if (cmd && live) {
 		/* CMD's fd may well be 3, where a socket goes */
-		tcpkit_image_set_free(r.set);
-		r.set = NULL;
-		ret = restore_exec(r.fds, live, r.names, path, cmd, file);
+		ret = restore_exec(r.fds, live, r.names, path, cmd, r.set,
+				   r.errs, file);
 		r.n = live;
 	}
 out:

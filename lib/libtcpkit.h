@@ -17,15 +17,16 @@
  *  - A handle is not thread safe: use one per thread.
  *  - Ports are in host byte order, addresses in network byte order.
  *  - Structs the caller allocates (tcpkit_sockref, tcpkit_aimd,
- *    tcpkit_field) begin with @size: set it to sizeof(the struct), or leave
- *    it 0 (zero-initialised), which means the first layout. A struct only
+ *    tcpkit_field, tcpkit_conn_filter) begin with @size: set it to
+ *    sizeof(the struct), or leave it 0 (zero-initialised), which means
+ *    the first layout. A struct only
  *    ever grows at its end; the library reads and writes no more than
  *    @size bytes, takes fields beyond a smaller @size as absent, writes
  *    back into @size how many bytes it filled, and fails with EINVAL on a
  *    @size below the first layout. tcpkit_frozen_list() is told the
  *    caller's element size. struct tcpkit_tuple is a complete address, as
- *    sockaddr_in6 is: it never grows. The library's handle and images are
- *    opaque.
+ *    sockaddr_in6 is: it never grows, nor does struct tcpkit_prefix. The
+ *    library's handle, images and image sets are opaque.
  */
 #ifndef _LIBTCPKIT_H
 #define _LIBTCPKIT_H

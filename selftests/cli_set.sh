@@ -17,7 +17,10 @@
 #             LISTEN_FDNAMES and resumes each stream: all three arrive
 #             byte-exact at the clients, with no reset on either side
 #   partial   one set of 5105 (its original live, so its tuple is in use)
-#             and 5106 (stopped): 5105 fails, 5106 restores, exit 1
+#             and 5106 (stopped): restored into a command that cannot
+#             run, 5106 is checkpointed back and the image rewritten with
+#             both; restored again without exec, 5105 fails, 5106
+#             restores, exit 1
 #   damaged   a truncated version-2 file is refused, naming the file
 #
 # Without the feature `checkpoint all` is a usage error, version-2 files
@@ -29,7 +32,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 N=1500000		# bytes each way
 RATE=500000		# bytes per second each way
 PAUSE=300000		# the servers pause after sending this much
-PLAN=21
+PLAN=22
 NAME=cli_set
 . "$dir/cli_lib.sh"
 IMAGE_SET=$dir/image_set
@@ -224,7 +227,7 @@ else
 fi
 no_reset restore_all_no_reset "$rst0"
 
-# ---- partial failure ---------------------------------------------------
+# ---- partial failure, and an exec that fails after the restore ----------
 
 if start 5105 10.77.0.1 pause && start 5106 10.77.0.1 pause &&
    wait_file "$tmp/state.5105" 20 && wait_file "$tmp/state.5106" 20; then
@@ -232,17 +235,37 @@ if start 5105 10.77.0.1 pause && start 5106 10.77.0.1 pause &&
 	"$TCPKIT" -n "$S" conn checkpoint all sport 5106 stop \
 		file "$tmp/stopped.img" &&
 	"$IMAGE_SET" --merge "$tmp/two.img" "$tmp/live.img" "$tmp/stopped.img"
+
+	# 5105 fails (its original lives), 5106 restores, the exec fails:
+	# 5106 is checkpointed back, and the image keeps 5105 as it was
+	printf '#!%s/no/such/interpreter\n' "$tmp" > "$tmp/bad_interp"
+	chmod 755 "$tmp/bad_interp"
+	timeout 60 "$TCPKIT" -n "$S" conn restore file "$tmp/two.img" \
+		exec "$tmp/bad_interp" > "$tmp/out" 2>&1
+	rc=$?
+	ktap_diag "$(tr '\n' ' ' < "$tmp/out")"
+	got=$(sports "$tmp/two.img" 2> /dev/null)
+	if [ $rc = 2 ] && grep -q "rewritten with the 1 restored connection:" "$tmp/out" &&
+	   grep -q "connection tcp4-10.77.0.1-5105-10.77.0.2-$rport_5105 not restored" "$tmp/out" &&
+	   [ "$got" = "5105 5106 " ] && frozen 5106; then
+		ktap_ok exec_failed_image_rewritten_with_all
+	else
+		ktap_fail exec_failed_image_rewritten_with_all "exit $rc, ports '$got'"
+	fi
+
 	"$TCPKIT" -n "$S" -j conn restore file "$tmp/two.img" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	ktap_diag "$(tr '\n' ' ' < "$tmp/out") $(tr '\n' ' ' < "$tmp/err")"
-	[ $rc = 1 ] && ktap_ok partial_exit_1 ||
+	[ $rc = 1 ] && grep -q "^Error: 1 of 2 connections not restored" "$tmp/err" &&
+		ktap_ok partial_exit_1 ||
 		ktap_fail partial_exit_1 "exit $rc"
 	has partial_reported '"status":"failed","family":"inet","saddr":"10.77.0.1","sport":5105' \
 		'"status":"restored","family":"inet","saddr":"10.77.0.1","sport":5106' \
 		'"name":"tcp4-10.77.0.1-5105-10.77.0.2-'
 else
-	ktap_fail partial_setup "no streams"
-	ktap_fail partial_setup "no streams"
+	for i in 1 2 3; do
+		ktap_fail partial_setup "no streams"
+	done
 fi
 
 # ---- damaged -------------------------------------------------------------
