@@ -944,7 +944,7 @@ static int conn_restore(int argc, char **argv)
 	tcpkit_close(tk);
 	tk = NULL;
 	/* with exec, standard output is CMD's: failures go to stderr */
-	live = restore_report(&r, cmd != NULL);
+	live = restore_report(&r, !!cmd);
 	if (failed) {
 		/* the first failure's own words; exit 1, not 2 */
 		sys_error("%s", tcpkit_strerror());
