@@ -788,10 +788,11 @@ static int tk_set_adopt(struct tk_set_reader *r, size_t i,
 		return tk_err(NULL, err, "image: connection %zu: %.400s", i, why);
 	}
 	if (img->flags != flags) {
+		err = tk_err(NULL, EINVAL,
+			     "image: connection %zu: flags 0x%x disagree with its payload (0x%x)",
+			     i, flags, img->flags);
 		tcpkit_image_free(img);
-		return tk_err(NULL, EINVAL,
-			      "image: connection %zu: flags 0x%x disagree with its payload (0x%x)",
-			      i, flags, img->flags);
+		return err;
 	}
 	img->format_version = TCPKIT_IMAGE_VERSION_SET;
 	img->family_version = get_le16(ent + ENT_FAMVER);
