@@ -33,7 +33,7 @@
 #include "libtcpkit.h"
 #include "../lib/crc32c.h"
 
-#define PLAN		27
+#define PLAN		28
 #define HDR		TCPKIT_IMAGE_HDR_LEN
 #define ENT		16	/* entry header */
 
@@ -111,6 +111,75 @@ static struct tcpkit_image *conn_image(uint16_t sport)
 
 	conn_payload(&b, sport, false);
 	return tcpkit_image_from_payload(b.p, b.len);
+}
+
+static struct tcpkit_image_set *make_set(unsigned int n);
+static size_t good(unsigned char *buf);
+static void forge(unsigned char *buf, size_t len);
+static void spill(const unsigned char *buf, size_t len);
+
+/*
+ * FUZZ rounds of random damage to a good file (bytes flipped, a count or
+ * length set to a boundary, cut short), the CRC forged in most: every
+ * read must give a valid set or a refusal naming the file, never crash.
+ */
+#define FUZZ	3000
+
+static void fuzz(void)
+{
+	static const uint32_t edge[] = { 0, 1, 3, 4, 16, 20, 0x7fffffff,
+					 0xffffffff, 1U << 28, 1U << 30 };
+	static unsigned char buf[1 << 16], orig[1 << 16];
+	unsigned int r, bad = 0, valid = 0;
+	struct tcpkit_image_set *set;
+	size_t len, olen, at, i;
+	uint32_t v;
+
+	olen = good(orig);
+	srandom(17);
+	for (r = 0; r < FUZZ; r++) {
+		len = olen;
+		memcpy(buf, orig, len);
+		switch (random() % 3) {
+		case 0:
+			for (i = 0; i < 1 + (size_t)random() % 3; i++)
+				buf[TCPKIT_IMAGE_HDR_LEN + random() %
+				    (len - TCPKIT_IMAGE_HDR_LEN)] ^=
+					1 << (random() % 8);
+			break;
+		case 1:
+			/* the set header or one of the first entries' */
+			at = TCPKIT_IMAGE_HDR_LEN + 4 * (random() % 24);
+			v = edge[random() % (sizeof(edge) / sizeof(edge[0]))];
+			if (random() % 2)
+				v += random() % 64;
+			buf[at] = v;
+			buf[at + 1] = v >> 8;
+			buf[at + 2] = v >> 16;
+			buf[at + 3] = v >> 24;
+			break;
+		default:
+			len = TCPKIT_IMAGE_HDR_LEN + random() %
+			      (len - TCPKIT_IMAGE_HDR_LEN);
+			break;
+		}
+		if (random() % 8)
+			forge(buf, len);
+		spill(buf, len);
+		errno = 0;
+		set = tcpkit_image_set_read_file(path);
+		if (set) {
+			valid += tcpkit_image_set_count(set) > 0;
+			bad += !tcpkit_image_set_count(set);
+			tcpkit_image_set_free(set);
+		} else if (!errno || !strstr(tcpkit_strerror(), path)) {
+			if (!bad++)
+				printf("# round %u: errno %d, \"%s\"\n", r,
+				       errno, tcpkit_strerror());
+		}
+	}
+	result(!bad, "fuzz_refused_or_valid", "%u bad of %d (%u valid)", bad,
+	       FUZZ, valid);
 }
 
 static struct tcpkit_image_set *make_set(unsigned int n)
@@ -456,6 +525,7 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..%d\n", PLAN);
 	round_trip();
 	damage();
+	fuzz();
 	unlink(path);
 	if (test_no != PLAN)
 		printf("# %d results for a plan of %d\n", test_no, PLAN);
