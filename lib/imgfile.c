@@ -689,37 +689,42 @@ static int tk_set_read(struct tk_set_reader *r, void *buf, size_t len,
 }
 
 /*
- * One entry's payload of @len bytes, the buffer grown as the bytes arrive
- * (a length the file does not back costs nothing).
+ * One entry's payload of @len bytes, read a chunk at a time and the buffer
+ * grown by what arrived: a length the file does not back costs nothing.
  */
 static int tk_set_read_entry(struct tk_set_reader *r, size_t idx,
 			     uint32_t len, unsigned char **out)
 {
-	unsigned char *buf = NULL, *nb;
+	unsigned char chunk[16384], *buf = NULL, *nb;
 	size_t have = 0, want;
-	char what[64];
-	int ret;
+	ssize_t n;
 
-	snprintf(what, sizeof(what), "payload of connection %zu", idx);
 	if (len > r->left)
 		return tk_err(NULL, EINVAL,
 			      "image: connection %zu: length %u overruns the payload (%u bytes left)",
 			      idx, len, r->left);
 	while (have < len) {
 		want = len - have;
-		if (want > 65536)
-			want = 65536;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		n = tk_read_full(r->fd, chunk, want);
+		if (n < 0 || (size_t)n < want) {
+			free(buf);
+			if (n < 0)
+				return tk_errno(NULL, (int)-n, "image: read");
+			return tk_err(NULL, EINVAL,
+				      "image: truncated in the payload of connection %zu: %zu of %u bytes present",
+				      idx, have + n, len);
+		}
+		r->left -= want;
+		r->crc = tk_crc32c(r->crc, chunk, want);
 		nb = realloc(buf, have + want);
 		if (!nb) {
 			free(buf);
 			return tk_errno(NULL, ENOMEM, NULL);
 		}
 		buf = nb;
-		ret = tk_set_read(r, buf + have, want, what);
-		if (ret) {
-			free(buf);
-			return ret;
-		}
+		memcpy(buf + have, chunk, want);
 		have += want;
 	}
 	*out = buf;
