@@ -46,7 +46,8 @@ static void print_flags(uint32_t flags)
 	print_str("flags", *text ? text : "none");
 }
 
-static void print_header(const struct tcpkit_image *img)
+/* @crc: the image's own CRC32C (a file of one connection). */
+static void print_header(const struct tcpkit_image *img, bool crc_too)
 {
 	const char *host, *kernel, *tool;
 	char crc[16], when[32];
@@ -60,8 +61,10 @@ static void print_header(const struct tcpkit_image *img)
 	print_uint("version", tcpkit_image_version(img));
 	print_flags(tcpkit_image_flags(img));
 	print_uint("payload_len", plen);
-	snprintf(crc, sizeof(crc), "0x%08x", tcpkit_image_crc32c(img));
-	print_str("crc32c", crc);
+	if (crc_too) {
+		snprintf(crc, sizeof(crc), "0x%08x", tcpkit_image_crc32c(img));
+		print_str("crc32c", crc);
+	}
 	print_uint("family_version", tcpkit_image_family_version(img));
 	print_nl(true);
 	if (tcpkit_image_get_uint(img, TCPKIT_IMG_A_CREATED, &created) == 0) {
@@ -87,8 +90,11 @@ static void print_header(const struct tcpkit_image *img)
 
 static int image_show(int argc, char **argv)
 {
+	struct tcpkit_image_set *set;
 	struct tcpkit_image *img;
 	const char *file = NULL;
+	size_t n, i;
+	bool multi;
 	int ret;
 
 	while (argc > 0) {
@@ -103,18 +109,38 @@ static int image_show(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	ret = read_image_arg(file, "image show", &img);
+	ret = read_set_arg(file, "image show", &set);
 	if (ret)
 		return ret;
 
+	n = tcpkit_image_set_count(set);
+	multi = tcpkit_image_set_version(set) != TCPKIT_IMAGE_VERSION;
 	print_open(NULL);
-	print_header(img);
-	print_nl(false);
-	print_open("conn");
-	print_conn(img);
+	if (multi) {
+		/* one CRC32C covers the whole file: none per connection */
+		print_uint("version", tcpkit_image_set_version(set));
+		print_uint("connections", n);
+		print_nl(false);
+		print_array_open("set");
+	}
+	for (i = 0; i < n; i++) {
+		img = tcpkit_image_set_get(set, i);
+		if (multi)
+			print_open(NULL);
+		print_header(img, !multi);
+		print_nl(false);
+		print_open("conn");
+		print_conn(img);
+		print_close();
+		if (multi) {
+			print_close();
+			print_nl(false);
+		}
+	}
+	if (multi)
+		print_array_close();
 	print_close();
-	print_close();
-	tcpkit_image_free(img);
+	tcpkit_image_set_free(set);
 	return EXIT_OK;
 }
 

@@ -98,6 +98,9 @@ int check_file_arg(const char *file, const char *cmd);
 /* check_file_arg(), then read the image ("-": standard input). */
 int read_image_arg(const char *file, const char *cmd,
 		   struct tcpkit_image **imgp);
+/* The same for a file of one or several connections (version 1 or 2). */
+int read_set_arg(const char *file, const char *cmd,
+		 struct tcpkit_image_set **setp);
 
 /* print.c: one layer for text and JSON */
 void print_init(bool json, bool pretty);

@@ -415,6 +415,19 @@ int check_file_arg(const char *file, const char *cmd)
 	return 0;
 }
 
+/* A failed read: every message names the image (the library's may). */
+static int read_error(const char *file)
+{
+	const char *msg = tcpkit_strerror();
+	const char *name = strcmp(file, "-") ? file : "standard input";
+
+	if (!*msg)
+		msg = strerror(errno);
+	if (strstr(msg, name))
+		return sys_error("%s", msg);
+	return sys_error("%s: %s", name, msg);
+}
+
 int read_image_arg(const char *file, const char *cmd,
 		   struct tcpkit_image **imgp)
 {
@@ -426,16 +439,19 @@ int read_image_arg(const char *file, const char *cmd,
 		*imgp = tcpkit_image_read_fd(STDIN_FILENO);
 	else
 		*imgp = tcpkit_image_read_file(file);
-	if (!*imgp) {
-		const char *msg = tcpkit_strerror();
-		const char *name = strcmp(file, "-") ? file : "standard input";
+	return *imgp ? 0 : read_error(file);
+}
 
-		if (!*msg)
-			msg = strerror(errno);
-		/* Every message names the image (the library's may already). */
-		if (strstr(msg, name))
-			return sys_error("%s", msg);
-		return sys_error("%s: %s", name, msg);
-	}
-	return 0;
+int read_set_arg(const char *file, const char *cmd,
+		 struct tcpkit_image_set **setp)
+{
+	int ret = check_file_arg(file, cmd);
+
+	if (ret)
+		return ret;
+	if (!strcmp(file, "-"))
+		*setp = tcpkit_image_set_read_fd(STDIN_FILENO);
+	else
+		*setp = tcpkit_image_set_read_file(file);
+	return *setp ? 0 : read_error(file);
 }

@@ -861,3 +861,115 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 	*count = c.n;
 	return 0;
 }
+
+/*
+ * Give back the holds of a set whose checkpoint failed. A hold of another
+ * netlink socket was given back when a failed checkpoint reopened ours;
+ * one that cannot be aborted is given back by reopening it now.
+ */
+static void tk_set_give_back(struct tcpkit *tk, struct tcpkit_image_set *set)
+{
+	struct tcpkit_image *img;
+	bool reopen = false;
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		img = set->imgs[i];
+		if (img->hold && img->hold_portid == tk->portid &&
+		    tcpkit_abort(tk, img))
+			reopen = true;
+		img->hold = 0;
+	}
+	if (reopen)
+		tk_reopen(tk);
+}
+
+int tcpkit_checkpoint_set(struct tcpkit *tk,
+			  const struct tcpkit_sockref *const *refs, size_t n,
+			  unsigned int flags, struct tcpkit_image_set **setp)
+{
+	struct tcpkit_image_set *set;
+	struct tcpkit_image *img;
+	char why[TK_ERRLEN];
+	size_t i;
+	int ret = 0;
+
+	*setp = NULL;
+	if (!n || !refs)
+		return tk_err(tk, EINVAL, "checkpoint set: no sockets given");
+	if (flags & ~TCPKIT_CHECKPOINT_STOP)
+		return tk_err(tk, EINVAL, "unknown checkpoint flags 0x%x",
+			      flags);
+	set = tcpkit_image_set_new();
+	if (!set)
+		return tk_errno(tk, ENOMEM, NULL);
+	for (i = 0; i < n; i++) {
+		ret = tcpkit_checkpoint(tk, refs[i], flags, &img);
+		if (ret)
+			break;
+		if (tcpkit_image_set_add(set, img)) {
+			if (img->hold && tcpkit_abort(tk, img))
+				tk_reopen(tk);
+			tcpkit_image_free(img);
+			ret = tk_errno(tk, ENOMEM, NULL);
+			break;
+		}
+	}
+	if (!ret) {
+		*setp = set;
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s", tk->errmsg);
+	if (flags & TCPKIT_CHECKPOINT_STOP)
+		tk_set_give_back(tk, set);
+	tcpkit_image_set_free(set);
+	return tk_err(tk, -ret,
+		      "connection %zu of %zu: %.400s%s", i, n, why,
+		      (flags & TCPKIT_CHECKPOINT_STOP) && i ?
+		      "; every connection held was given back" : "");
+}
+
+/* Commit or abort every held image of @set; the number that failed. */
+static int tk_set_holds(struct tcpkit *tk, struct tcpkit_image_set *set,
+			bool commit)
+{
+	char first[TK_ERRLEN] = "";
+	struct tcpkit_image *img;
+	int failed = 0, err = 0;
+	size_t i;
+
+	if (!set)
+		return tk_err(tk, EINVAL, "no image set given");
+	for (i = 0; i < set->n; i++) {
+		img = set->imgs[i];
+		if (!img->hold)
+			continue;
+		if (commit ? !tcpkit_commit(tk, img) : !tcpkit_abort(tk, img))
+			continue;
+		if (!failed++) {
+			err = errno;
+			snprintf(first, sizeof(first), "connection %zu: %.400s",
+				 i, tk->errmsg);
+		}
+		/* never left held: given back, as after a lapse */
+		if (commit && img->hold)
+			tcpkit_abort(tk, img);
+	}
+	if (!failed) {
+		tk_clear_err(tk);
+		return 0;
+	}
+	tk_err(tk, err, "%d of %zu connections not %s; the first, %s",
+	       failed, set->n, commit ? "committed" : "given back", first);
+	return failed;
+}
+
+int tcpkit_commit_set(struct tcpkit *tk, struct tcpkit_image_set *set)
+{
+	return tk_set_holds(tk, set, true);
+}
+
+int tcpkit_abort_set(struct tcpkit *tk, struct tcpkit_image_set *set)
+{
+	return tk_set_holds(tk, set, false);
+}

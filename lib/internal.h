@@ -123,6 +123,13 @@ struct tcpkit_image {
 	uint32_t hold_portid;		/* netlink socket that owns @hold */
 };
 
+struct tcpkit_image_set {
+	struct tcpkit_image **imgs;
+	size_t n;
+	size_t cap;
+	unsigned int format_version;	/* the file's, 0: not read */
+};
+
 /* Takes ownership of @data (malloc'ed) even on failure. */
 struct tcpkit_image *tk_image_new(struct tcpkit *tk, void *data, size_t len,
 				  unsigned int vflags);

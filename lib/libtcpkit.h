@@ -17,15 +17,16 @@
  *  - A handle is not thread safe: use one per thread.
  *  - Ports are in host byte order, addresses in network byte order.
  *  - Structs the caller allocates (tcpkit_sockref, tcpkit_aimd,
- *    tcpkit_field) begin with @size: set it to sizeof(the struct), or leave
- *    it 0 (zero-initialised), which means the first layout. A struct only
+ *    tcpkit_field, tcpkit_conn_filter) begin with @size: set it to
+ *    sizeof(the struct), or leave it 0 (zero-initialised), which means
+ *    the first layout. A struct only
  *    ever grows at its end; the library reads and writes no more than
  *    @size bytes, takes fields beyond a smaller @size as absent, writes
  *    back into @size how many bytes it filled, and fails with EINVAL on a
  *    @size below the first layout. tcpkit_frozen_list() is told the
  *    caller's element size. struct tcpkit_tuple is a complete address, as
- *    sockaddr_in6 is: it never grows. The library's handle and images are
- *    opaque.
+ *    sockaddr_in6 is: it never grows, nor does struct tcpkit_prefix. The
+ *    library's handle, images and image sets are opaque.
  */
 #ifndef _LIBTCPKIT_H
 #define _LIBTCPKIT_H
@@ -158,6 +159,7 @@ enum {
  */
 #define TCPKIT_IMAGE_MAGIC		"TCPKIMG"	/* plus the NUL: 8 bytes */
 #define TCPKIT_IMAGE_VERSION		1
+#define TCPKIT_IMAGE_VERSION_SET	2	/* several connections */
 #define TCPKIT_IMAGE_HDR_LEN		32
 #define TCPKIT_IMAGE_PAYLOAD_MAX	(256U << 20)
 
@@ -199,6 +201,8 @@ int tcpkit_image_write_fd(const struct tcpkit_image *img, int fd);
 /*
  * Read, check and validate an image file; nothing else is touched.  No
  * more memory is taken than the file holds, whatever its header claims.
+ * A file of several connections (format version 2) is refused with
+ * EOPNOTSUPP: read it with tcpkit_image_set_read_file().
  */
 struct tcpkit_image *tcpkit_image_read_file(const char *path);
 struct tcpkit_image *tcpkit_image_read_fd(int fd);
@@ -297,6 +301,80 @@ int tcpkit_image_next_field(const struct tcpkit_image *img, size_t *cursor,
 /* Name of a TCP state ("ESTABLISHED") or NULL. */
 const char *tcpkit_tcp_state_name(unsigned int state);
 
+/*
+ * Sets of images (since LIBTCPKIT_1.4): the connections of one file.
+ *
+ * A file of format version 2 holds N >= 1 connections: after the 32-byte
+ * header (version 2, flags: TCPKIT_IMAGE_F_BIG_ENDIAN or 0, the CRC32C
+ * over the header and the whole payload as in version 1) the payload is
+ *
+ *   0  u32 count        connections that follow, >= 1
+ *   4  u32 reserved     0
+ *   8  count entries, one after the other, each:
+ *      0  u32 len       bytes of the connection's attribute payload,
+ *                       a multiple of 4, 4 to TCPKIT_IMAGE_PAYLOAD_MAX
+ *      4  u32 flags     TCPKIT_IMAGE_F_* of this connection
+ *      8  u16 family_version  of the kernel that checkpointed it
+ *     10  u16 reserved  0
+ *     12  u32 reserved  0
+ *     16  len bytes     the payload, as in a version-1 file
+ *
+ * All little-endian; the payload ends with the last entry. The total is
+ * at most TCPKIT_IMAGE_SET_PAYLOAD_MAX bytes.
+ */
+#define TCPKIT_IMAGE_SET_PAYLOAD_MAX	(1U << 30)
+
+struct tcpkit_image_set;
+
+/* An empty set. */
+struct tcpkit_image_set *tcpkit_image_set_new(void);
+
+/*
+ * Free the set and its images. Holds are not ended: commit or abort them
+ * first, or close the handle that made them (which gives them back).
+ */
+void tcpkit_image_set_free(struct tcpkit_image_set *set);
+
+/* Append @img, which the set then owns (not on failure). */
+int tcpkit_image_set_add(struct tcpkit_image_set *set,
+			 struct tcpkit_image *img);
+
+/* Number of images in the set. */
+size_t tcpkit_image_set_count(const struct tcpkit_image_set *set);
+
+/* Image @i (< count), owned by the set; NULL with EINVAL past the end. */
+struct tcpkit_image *tcpkit_image_set_get(const struct tcpkit_image_set *set,
+					  size_t i);
+
+/* All the images, in order, as tcpkit_restore_set() takes them. */
+const struct tcpkit_image *const *
+tcpkit_image_set_images(const struct tcpkit_image_set *set);
+
+/*
+ * Format version of the file the set was read from (1 or 2), or of the
+ * file a write would make: a set of one connection is written as a
+ * version-1 file, which every libtcpkit reads; more as version 2.
+ */
+unsigned int tcpkit_image_set_version(const struct tcpkit_image_set *set);
+
+/*
+ * Write a set (at least one image) as tcpkit_image_write_file() and
+ * tcpkit_image_write_fd() write one image: mode 0600, durably, through a
+ * temporary file renamed over @path.
+ */
+int tcpkit_image_set_write_file(const struct tcpkit_image_set *set,
+				const char *path);
+int tcpkit_image_set_write_fd(const struct tcpkit_image_set *set, int fd);
+
+/*
+ * Read, check and validate a file of format version 1 (a set of one) or
+ * 2. Every entry and the CRC are checked before anything is returned;
+ * memory grows only as bytes arrive, never past what the file holds.
+ * The errors of read_file name @path.
+ */
+struct tcpkit_image_set *tcpkit_image_set_read_file(const char *path);
+struct tcpkit_image_set *tcpkit_image_set_read_fd(int fd);
+
 /* ---------------------------------------------------------------------- */
 /* Connections                                                             */
 
@@ -386,6 +464,87 @@ int tcpkit_restore_flags(struct tcpkit *tk, const struct tcpkit_image *img,
 int tcpkit_restore_set(struct tcpkit *tk,
 		       const struct tcpkit_image *const *imgs, const int *fds,
 		       size_t n, unsigned int flags, int *errs);
+
+/*
+ * Checkpoint @n sockets into a new set (since LIBTCPKIT_1.4), one
+ * tcpkit_checkpoint() each, in order: refs[i] becomes image i. With
+ * TCPKIT_CHECKPOINT_STOP every connection is held, each as
+ * tcpkit_checkpoint() holds one; save the set durably, then
+ * tcpkit_commit_set(). If any checkpoint fails, every hold made so far is
+ * given back before the call returns (the connections go on unchanged)
+ * and no set is returned; the error names the failing connection. All
+ * holds must be committed before the first lapses (module parameter
+ * freeze_ms), which bounds the size of a set with stop.
+ */
+int tcpkit_checkpoint_set(struct tcpkit *tk,
+			  const struct tcpkit_sockref *const *refs, size_t n,
+			  unsigned int flags, struct tcpkit_image_set **setp);
+
+/*
+ * tcpkit_commit() or tcpkit_abort() on every held image of @set. All are
+ * tried; returns the number that failed (0: none; the first one's text in
+ * tcpkit_strerror()) or a negative errno for bad arguments. After a
+ * failed commit the library aborts that hold, so that the connection is
+ * given back rather than left held.
+ */
+int tcpkit_commit_set(struct tcpkit *tk, struct tcpkit_image_set *set);
+int tcpkit_abort_set(struct tcpkit *tk, struct tcpkit_image_set *set);
+
+/* Fields of struct tcpkit_conn_filter that are set. */
+#define TCPKIT_FILTER_SPORT	0x01
+#define TCPKIT_FILTER_DPORT	0x02
+#define TCPKIT_FILTER_SADDR	0x04
+#define TCPKIT_FILTER_DADDR	0x08
+#define TCPKIT_FILTER_PID	0x10
+
+/**
+ * struct tcpkit_prefix - an address prefix (CIDR)
+ * @family: AF_INET or AF_INET6
+ * @addr: the address, network order; bits past @len are ignored
+ * @len: prefix length, 0..32 or 0..128
+ */
+struct tcpkit_prefix {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	unsigned int len;
+};
+
+/**
+ * struct tcpkit_conn_filter - which connections tcpkit_conn_list() returns
+ * @size: sizeof(struct tcpkit_conn_filter) or 0 (see the top of this file)
+ * @has: TCPKIT_FILTER_* bits of the fields that apply (0: every connection)
+ * @sport: local port, host order
+ * @dport: remote port, host order
+ * @saddr: local address within this prefix
+ * @daddr: remote address within this prefix
+ * @pid: a descriptor of process @pid refers to the socket
+ */
+struct tcpkit_conn_filter {
+	uint32_t size;
+	unsigned int has;
+	uint16_t sport;
+	uint16_t dport;
+	struct tcpkit_prefix saddr;
+	struct tcpkit_prefix daddr;
+	int pid;
+};
+
+/*
+ * List the TCP connections of the calling thread's network namespace
+ * that a checkpoint accepts (ESTABLISHED, CLOSE_WAIT, FIN_WAIT1,
+ * FIN_WAIT2, CLOSING, LAST_ACK; IPv4 and IPv6) and that match every
+ * filter of @filter (NULL: all), through sock_diag (NETLINK_SOCK_DIAG).
+ * Sockets no process holds any more (orphans finishing their close) are
+ * left out. An IPv4 connection of an IPv6 socket (::ffff:a.b.c.d) comes
+ * back as an AF_INET tuple, which names it as well. *@tuples is
+ * malloc'ed (NULL when *@count is 0); free it with free(). Since
+ * LIBTCPKIT_1.4; @tk only records the errors.
+ */
+int tcpkit_conn_list(struct tcpkit *tk, const struct tcpkit_conn_filter *filter,
+		     struct tcpkit_tuple **tuples, size_t *count);
 
 /* Drop the freeze of a tuple in the caller's network namespace. */
 int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple);

@@ -28,7 +28,7 @@ selftests=${TCPKIT_VM_SELFTESTS:-$TOPDIR/build/selftests}
 # Kernel modules the selftests and benchmarks load, beyond tcpkit itself.
 WANTED_MODULES="veth dummy ifb sch_netem sch_tbf sch_htb sch_fq sch_ingress
 	cls_u32 cls_matchall act_mirred act_gact tcp_highspeed tcp_scalable tcp_dctcp
-	tcp_bbr tcp_vegas nf_conntrack"
+	tcp_bbr tcp_vegas nf_conntrack inet_diag tcp_diag"
 # Modules of optional features, as MODULE:CONFIG_SYMBOL: shipped whenever
 # the kernel's config has the symbol (a test that needs one skips, naming
 # the symbol, where it does not).

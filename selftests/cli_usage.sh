@@ -66,7 +66,7 @@ expect_escaped()
 	fi
 }
 
-ktap_plan 67
+ktap_plan 74
 
 if [ -z "$TCPKIT" ]; then
 	ktap_diag "no tcpkit binary found"
@@ -132,6 +132,15 @@ expect_usage "restore_exec_needs_cmd" "needs a command" conn restore file x exec
 expect_usage "restore_keyword" "unknown keyword \"stop\"" conn restore file x stop
 expect_usage "restore_conservative_needs_file" "needs \"file PATH\"" conn restore conservative
 expect_usage "restore_conservative_exec_needs_cmd" "needs a command" conn restore file x conservative exec
+
+# checkpoint all: filters
+expect_usage "all_needs_file" "needs \"file PATH\"" conn checkpoint all sport 80
+expect_usage "all_sport_twice" "\"sport\" given twice" conn checkpoint all sport 1 sport 2 file x
+expect_usage "all_bad_port" "bad port" conn checkpoint all dport 0 file x
+expect_usage "all_bad_prefix_len" "length must be 0..32" conn checkpoint all saddr 10.0.0.0/33 file x
+expect_usage "all_bad_prefix_addr" "not an IPv6 address" conn checkpoint all daddr fd00::x/64 file x
+expect_usage "all_bad_pid" "bad pid" conn checkpoint all pid -1 file x
+expect_usage "all_no_sock_keywords" "unknown keyword \"src\" for \"conn checkpoint all\"" conn checkpoint all src 10.0.0.1:1 file x
 
 # aimd grammar: syntax only, bounds are the kernel's
 expect_usage "aimd_set_nothing" "at least one" aimd set

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lib_ckset: the set API of libtcpkit against the running module:
+ * tcpkit_conn_list() (sock_diag), tcpkit_checkpoint_set() with its
+ * two-phase stop, tcpkit_abort_set(), tcpkit_commit_set(), and a set
+ * through a version-2 file back into tcpkit_restore_set().
+ *
+ * In a private network namespace, NCONN IPv4 loopback connections to one
+ * listener, and one IPv4 client of a dual-stack IPv6 listener (its server
+ * end an IPv6 socket with v4-mapped addresses). Listing: each filter
+ * picks exactly its connections, the v4-mapped one comes back as an IPv4
+ * tuple. A set with stop whose last socket does not exist fails naming
+ * it and gives every hold back (nothing frozen, both ends talk). A set
+ * held then aborted goes on; held, saved, committed and restored from the
+ * file, it talks again. Bad arguments fail before anything is sent. KTAP
+ * output; exit 4 (skip) without the module or without root.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ktap_result.h"
+#include "libtcpkit.h"
+#include "sock_lib.h"
+
+#define NCONN	5
+#define PLAN	16
+
+static int cli[NCONN + 1], srv[NCONN + 1];
+static uint16_t lport, lport6;
+
+/* A listener on @family's loopback (IPv6: dual stack); its port. */
+static int listener(int family, uint16_t *port)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr *sa = family == AF_INET ? (void *)&a4 : (void *)&a6;
+	socklen_t len = family == AF_INET ? sizeof(a4) : sizeof(a6);
+	int fd, zero = 0;
+
+	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (family == AF_INET6 &&
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+				  sizeof(zero))) ||
+	    bind(fd, sa, len) || getsockname(fd, sa, &len) || listen(fd, 8))
+		return -1;
+	*port = ntohs(family == AF_INET ? a4.sin_port : a6.sin6_port);
+	return fd;
+}
+
+/* Connect to 127.0.0.1:@port, accept on @lfd. */
+static int pair(int lfd, uint16_t port, int *c, int *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	*c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	*s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	return *s < 0 ? -1 : 0;
+}
+
+/* One byte each way between @a and @b: 0, or -1. */
+static int talk(int a, int b)
+{
+	char c;
+
+	if (write(a, "x", 1) != 1 || wait_inq(b, 1) || read(b, &c, 1) != 1 ||
+	    write(b, "y", 1) != 1 || wait_inq(a, 1) || read(a, &c, 1) != 1)
+		return -1;
+	return 0;
+}
+
+static size_t frozen_count(struct tcpkit *tk)
+{
+	struct tcpkit_frozen *list;
+	size_t n = 0;
+
+	if (tcpkit_frozen_list(tk, &list, &n, sizeof(*list)))
+		return (size_t)-1;
+	free(list);
+	return n;
+}
+
+/* List with @f: the count, and how many have local port @sport. */
+static int list(struct tcpkit *tk, const struct tcpkit_conn_filter *f,
+		size_t *n, size_t *with_sport, uint16_t sport,
+		struct tcpkit_tuple **out)
+{
+	struct tcpkit_tuple *t;
+	size_t i;
+
+	if (tcpkit_conn_list(tk, f, &t, n))
+		return -1;
+	*with_sport = 0;
+	for (i = 0; i < *n; i++)
+		*with_sport += t[i].sport == sport;
+	if (out)
+		*out = t;
+	else
+		free(t);
+	return 0;
+}
+
+static void listing(struct tcpkit *tk)
+{
+	struct tcpkit_conn_filter f = { .size = sizeof(f) };
+	struct tcpkit_tuple *t = NULL;
+	size_t n = 0, k = 0;
+
+	/* every end: NCONN + 1 connections, both ends in this netns */
+	result(!list(tk, NULL, &n, &k, lport, NULL) &&
+	       n == 2 * (NCONN + 1) && k == NCONN, "list_all",
+	       "%zu tuples, %zu on port %u: %s", n, k, lport,
+	       tcpkit_last_error(tk));
+	f.has = TCPKIT_FILTER_SPORT;
+	f.sport = lport;
+	result(!list(tk, &f, &n, &k, lport, NULL) && n == NCONN && k == NCONN,
+	       "list_sport", "%zu tuples", n);
+	f.has = TCPKIT_FILTER_DPORT;
+	f.dport = lport;
+	result(!list(tk, &f, &n, &k, lport, NULL) && n == NCONN && !k,
+	       "list_dport", "%zu tuples", n);
+	f.has = TCPKIT_FILTER_SADDR | TCPKIT_FILTER_SPORT;
+	f.sport = lport;
+	f.saddr.family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.0", &f.saddr.addr);
+	f.saddr.len = 8;
+	result(!list(tk, &f, &n, &k, lport, NULL) && n == NCONN,
+	       "list_saddr_prefix", "%zu tuples", n);
+	f.saddr.family = AF_INET6;
+	inet_pton(AF_INET6, "::1", &f.saddr.addr);
+	f.saddr.len = 128;
+	result(!list(tk, &f, &n, &k, lport, NULL) && !n,
+	       "list_saddr_other_family", "%zu tuples", n);
+	f.has = TCPKIT_FILTER_PID;
+	f.pid = getpid();
+	result(!list(tk, &f, &n, &k, lport, NULL) && n == 2 * (NCONN + 1),
+	       "list_pid", "%zu tuples", n);
+
+	/* the dual-stack server end: an IPv4 tuple that checkpoints */
+	f.has = TCPKIT_FILTER_SPORT;
+	f.sport = lport6;
+	if (!list(tk, &f, &n, &k, lport6, &t) && n == 1 &&
+	    t[0].family == AF_INET) {
+		struct tcpkit_sockref ref = { .size = sizeof(ref), .fd = -1 };
+		struct tcpkit_image *img;
+
+		ref.tuple = t[0];
+		result(!tcpkit_checkpoint(tk, &ref, 0, &img),
+		       "list_v4_mapped_as_ipv4", "%s", tcpkit_last_error(tk));
+		tcpkit_image_free(img);
+	} else {
+		result(false, "list_v4_mapped_as_ipv4", "%zu tuples, family %d",
+		       n, n ? t[0].family : 0);
+	}
+	free(t);
+
+	f.size = 4;
+	result(tcpkit_conn_list(tk, &f, &t, &n) == -EINVAL, "list_small_size",
+	       "%s", tcpkit_last_error(tk));
+	f.size = sizeof(f);
+	f.has = TCPKIT_FILTER_DADDR;
+	f.daddr.family = AF_INET;
+	f.daddr.len = 33;
+	result(tcpkit_conn_list(tk, &f, &t, &n) == -EINVAL, "list_bad_prefix",
+	       "%s", tcpkit_last_error(tk));
+}
+
+int main(void)
+{
+	struct tcpkit_sockref refs[NCONN + 1];
+	const struct tcpkit_sockref *refp[NCONN + 1];
+	struct tcpkit_image_set *set = NULL, *back;
+	int fds[NCONN], errs[NCONN];
+	char path[64], msg[512];
+	size_t nfrozen;
+	int lfd, lfd6, i, ret, bad;
+	struct tcpkit *tk;
+	bool ok;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0 || netns_private()) {
+		printf("TAP version 13\n1..%d\n", PLAN);
+		for (i = 0; i < PLAN; i++)
+			printf("ok %d lib_ckset # SKIP needs root\n", i + 1);
+		return 4;
+	}
+	tk = tcpkit_open();
+	if (!tk) {
+		printf("TAP version 13\n1..%d\n", PLAN);
+		for (i = 0; i < PLAN; i++)
+			printf("ok %d lib_ckset # SKIP %s\n", i + 1,
+			       tcpkit_strerror());
+		return 4;
+	}
+	printf("TAP version 13\n1..%d\n", PLAN);
+
+	lfd = listener(AF_INET, &lport);
+	lfd6 = listener(AF_INET6, &lport6);
+	ok = lfd >= 0 && lfd6 >= 0;
+	for (i = 0; ok && i < NCONN; i++)
+		ok = !pair(lfd, lport, &cli[i], &srv[i]);
+	ok = ok && !pair(lfd6, lport6, &cli[NCONN], &srv[NCONN]);
+	result(ok, "connections_set_up", "errno %d", errno);
+	if (!ok)
+		return 1;
+	listing(tk);
+
+	/* the server ends by fd, the last a tuple that does not exist */
+	for (i = 0; i <= NCONN; i++) {
+		refs[i] = (struct tcpkit_sockref){ .size = sizeof(refs[i]),
+						   .fd = srv[i] };
+		refp[i] = &refs[i];
+	}
+	refs[NCONN].fd = -1;
+	refs[NCONN].tuple.family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &refs[NCONN].tuple.saddr);
+	inet_pton(AF_INET, "127.0.0.1", &refs[NCONN].tuple.daddr);
+	refs[NCONN].tuple.sport = 1;
+	refs[NCONN].tuple.dport = 2;
+	ret = tcpkit_checkpoint_set(tk, refp, NCONN + 1, TCPKIT_CHECKPOINT_STOP,
+				    &set);
+	snprintf(msg, sizeof(msg), "%s", tcpkit_last_error(tk));
+	printf("# %s\n", msg);
+	nfrozen = frozen_count(tk);
+	for (i = 0, bad = -1; i < NCONN && bad < 0; i++)
+		if (talk(cli[i], srv[i]))
+			bad = i;
+	result(ret < 0 && !set && strstr(msg, "connection 5 of 6") &&
+	       strstr(msg, "given back") && !nfrozen && bad < 0,
+	       "set_failure_gives_all_back",
+	       "ret %d, %zu frozen, connection %d silent: %s", ret, nfrozen,
+	       bad, msg);
+
+	/* held, then aborted: all go on */
+	ret = tcpkit_checkpoint_set(tk, refp, NCONN, TCPKIT_CHECKPOINT_STOP,
+				    &set);
+	result(!ret && tcpkit_image_set_count(set) == NCONN &&
+	       tcpkit_image_held(tcpkit_image_set_get(set, NCONN - 1)) &&
+	       frozen_count(tk) == NCONN, "set_stop_holds_all", "%s",
+	       tcpkit_last_error(tk));
+	ret = tcpkit_abort_set(tk, set);
+	for (i = 0, bad = -1; i < NCONN && bad < 0; i++)
+		if (talk(cli[i], srv[i]))
+			bad = i;
+	result(!ret && !frozen_count(tk) && bad < 0, "set_abort_gives_back",
+	       "ret %d, connection %d silent: %s", ret, bad,
+	       tcpkit_last_error(tk));
+	tcpkit_image_set_free(set);
+
+	/* held, saved, committed, read back and restored */
+	snprintf(path, sizeof(path), "/tmp/lib_ckset.%d", (int)getpid());
+	set = NULL;
+	ok = !tcpkit_checkpoint_set(tk, refp, NCONN, TCPKIT_CHECKPOINT_STOP,
+				    &set) &&
+	     !tcpkit_image_set_write_file(set, path) &&
+	     !tcpkit_commit_set(tk, set);
+	result(ok && frozen_count(tk) == NCONN, "set_saved_committed", "%s",
+	       tcpkit_last_error(tk));
+	tcpkit_image_set_free(set);
+	back = tcpkit_image_set_read_file(path);
+	unlink(path);
+	ok = back && tcpkit_image_set_count(back) == NCONN &&
+	     tcpkit_image_set_version(back) == TCPKIT_IMAGE_VERSION_SET;
+	for (i = 0; ok && i < NCONN; i++)
+		fds[i] = tcpkit_image_socket(tcpkit_image_set_get(back, i));
+	ret = ok ? tcpkit_restore_set(tk, tcpkit_image_set_images(back), fds,
+				      NCONN, 0, errs) : -1;
+	for (i = 0, bad = -1; !ret && i < NCONN && bad < 0; i++)
+		if (talk(cli[i], fds[i]))
+			bad = i;
+	result(!ret && bad < 0 && !frozen_count(tk), "set_restored_from_file",
+	       "ret %d, connection %d silent: %s", ret, bad,
+	       tcpkit_last_error(tk));
+	tcpkit_image_set_free(back);
+
+	result(tcpkit_checkpoint_set(tk, refp, 0, 0, &set) == -EINVAL &&
+	       tcpkit_checkpoint_set(tk, refp, 1, 0x80, &set) == -EINVAL,
+	       "set_bad_arguments", "%s", tcpkit_last_error(tk));
+	tcpkit_close(tk);
+	if (test_no != PLAN)
+		printf("# ran %d tests, planned %d\n", test_no, PLAN);
+	return failed || test_no != PLAN;
+}
