@@ -587,7 +587,8 @@ static int tk_family_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 
 static int tk_resolve_family(struct tcpkit *tk)
 {
-	char buf[256] __attribute__((aligned(8)));
+	/* Zeroed: valgrind saw sendmsg() read uninitialised padding. */
+	char buf[256] __attribute__((aligned(8))) = { 0 };
 	struct genlmsghdr *genl;
 	struct nlmsghdr *nlh;
 	bool found = false;
