@@ -166,13 +166,21 @@ def section(trials, info, errors, rel, cmd):
                   for k, _ in TERMS} for m in MODES}
         big = {m: max(TERMS[:5], key=lambda kn: tm[m][kn[0]])
                for m in MODES}
+        pair = {}
+        for t in trials:
+            pair.setdefault(t['rep'], {})[t['mode']] = t['blackout_ms']
+        d = [p['netns'] - p['same'] for p in pair.values() if len(p) == 2]
         w('In this run the median blackout across namespaces was %.1f ms '
-          'against %.1f ms in the same namespace (%+.1f ms); the largest '
-          'term was "%s" in the same namespace (median %.1f ms) and '
-          '"%s" across namespaces (median %.1f ms).' % (
-              med['netns'], med['same'], med['netns'] - med['same'],
-              big['same'][1], tm['same'][big['same'][0]],
-              big['netns'][1], tm['netns'][big['netns'][0]]))
+          'against %.1f ms in the same namespace; paired by repetition '
+          '(the two trials of a repetition run back to back) the median '
+          'difference, another netns minus same netns, was %+.1f ms, the '
+          'netns trial the shorter in %d of %d repetitions.' % (
+              med['netns'], med['same'], statistics.median(d),
+              sum(x < 0 for x in d), len(d)))
+        w('The largest term: %s.' % '; '.join(
+            '%s "%s" (median %.1f ms)' % (LABEL[m], big[m][1],
+                                         tm[m][big[m][0]])
+            for m in MODES))
         w('')
     w('![blackout per trial](cr-blackout.png)')
     w('')

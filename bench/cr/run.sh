@@ -93,6 +93,7 @@ if [ $crb = 0 ]; then
 	exit 0
 fi
 grep '^CRB ' "$log" > "$results/cr-raw.txt"
+echo "CRB info ran $(date -u '+%Y-%m-%d %H:%M')" >> "$results/cr-raw.txt"
 grep -q '^CRB info done rc=0' "$results/cr-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
 	exit 2
