@@ -14,7 +14,7 @@ PATHS = ('tcpkit', 'soccr')
 
 
 def parse(path):
-    lat, cpu, mem, scale, info, slab = {}, {}, {}, {}, [], []
+    lat, cpu, mem, scale, info, leak = {}, {}, {}, {}, [], {}
     with open(path) as f:
         for line in f:
             w = line.split()
@@ -33,11 +33,11 @@ def parse(path):
                 scale[(w[2], int(w[3]))] = (float(w[4]), float(w[5]))
             elif w[1] == 'scaleset':
                 continue    # scaleset_section()
-            elif w[1] == 'slab':
-                slab.append(' '.join(w[2:]))
+            elif w[1] == 'leak':
+                leak.setdefault(w[2], []).append(w[3:])
             else:
                 info.append(' '.join(w[1:]))
-    return lat, cpu, mem, scale, info, slab
+    return lat, cpu, mem, scale, info, leak
 
 
 def scaleset_section(raw, scale, lat):
@@ -134,6 +134,208 @@ def targets_section(raw, lat, mem, scale, ns):
     return out
 
 
+# Sections other scripts write into cr.md after this one's, kept when
+# only this part runs again (each says which run wrote it).
+LATER = ('## Migration blackout seen by the peer', '## Resume after a freeze')
+
+
+def later_sections(md):
+    """The text of cr.md from the first later section on, or ''."""
+    if not os.path.exists(md):
+        return ''
+    text = open(md).read()
+    at = [text.find('\n' + h + '\n') for h in LATER]
+    at = [i for i in at if i >= 0]
+    return '\n' + text[min(at) + 1:] if at else ''
+
+
+def p99_note(counts):
+    """What the nearest-rank p99 is for the sample counts of this run."""
+    parts = []
+    for n in counts:
+        k = n - int(0.99 * (n - 1) + 0.5)
+        parts.append('%d samples: the %s' % (
+            n, 'largest' if k == 1 else '%d. largest' % k))
+    return ('p99 is the nearest-rank value (crbench\'s pct(): rank '
+            'round(0.99 (n - 1)) of the n sorted samples); with ' +
+            ', '.join(parts) + '.')
+
+
+# Caches whose objects are sockets (or the namespace itself), and the
+# global socket figures of /proc/net/sockstat: anything left of them once
+# the namespace is gone is a socket or a namespace not freed.
+SOCKETS = ('TCP', 'TCPv6', 'tw_sock_TCP', 'tw_sock_TCPv6',
+           'request_sock_TCP', 'request_sock_TCPv6', 'net_namespace',
+           'sockstat_tcp_alloc', 'sockstat_tcp_orphan', 'sockstat_tcp_mem',
+           'module_refcnt')
+SAMPLES = ('base', 'control', 'end-unshrunk', 'end', 'after', 'again')
+
+
+def leak_section(leak, ncpu):
+    """guest.sh's leak check: counts at SAMPLES, with a reading each."""
+    if 'base' not in leak:
+        return []
+    val = {t: {w[0]: int(w[1]) for w in leak.get(t, [])
+               if len(w) == 2 and w[1].lstrip('-').isdigit()}
+           for t in SAMPLES}
+    settle = {w[0]: (w[1], w[2]) for w in leak.get('settle', [])
+              if len(w) == 3}
+    shrink = leak.get('shrink', [['?']])[0][0]
+    r2 = dict(w.split('=', 1) for w in leak.get('round2', [[]])[0]
+              if '=' in w)
+    round2 = 'exit status %s' % r2.get('rc', '?')
+    out = ['## Leak check after the namespace is gone', '']
+    w = out.append
+    w('Counts in the initial namespace (guest.sh): /proc/slabinfo active '
+      'objects of the socket caches, net_namespace and every kmalloc '
+      'cache, /proc/net/sockstat\'s global TCP figures (alloc, orphan, '
+      'mem in pages), and /sys/module/tcpkit/refcnt. Samples: **base** '
+      'after modprobe; **control** after a bare namespace (lo up, nothing '
+      'else) was created and deleted: what the kernel keeps of any '
+      'namespace; **end** at the end of the run, before `ip netns del`, '
+      'and **end unshrunk** the same without the shrink below (what this '
+      'report showed before); **after** once the run\'s namespace was '
+      'deleted; **again** after a second, quick round (`crbench --quick '
+      '100` in a new namespace, %s), deleted too. After each deletion the '
+      'counts were polled every 0.5 s until net_namespace and the socket '
+      'figures had not changed over 5 samples (at most 60 s): namespace '
+      'teardown is asynchronous.' % round2)
+    w('')
+    if shrink == 'yes':
+        w('Before each sample but end unshrunk every cache listed was '
+          'shrunk (`echo 1 > /sys/kernel/slab/NAME/shrink`: the per-cpu '
+          'slabs flushed, empty slabs freed): without it /proc/slabinfo '
+          'counts the free objects of slabs cached per CPU as active.')
+    else:
+        w('/sys/kernel/slab/NAME/shrink did not exist: the counts include '
+          'free objects of slabs cached per CPU.')
+    w('')
+    for t in ('control', 'after', 'again'):
+        if t in settle:
+            w('* %s: %s after %s s.' % (
+                t, 'settled' if settle[t][1] == 'yes' else
+                'NOT settled, gave up', settle[t][0]))
+    w('')
+    w('tcpkit has no slab cache of its own and no counters to read: its '
+      'allocations (kzalloc, kvmalloc) come from the kmalloc caches '
+      '(kmalloc-cg-* for those charged to a memory cgroup).')
+    w('')
+    w('| cache or figure | base | control | end unshrunk | end | after | '
+      'again | after - control | again - after | reading |')
+    w('|---|---|---|---|---|---|---|---|---|---|')
+    names = [n for n in SOCKETS if n in val['base']]
+    names += sorted((n for n in val['base'] if n not in SOCKETS and
+                     not n.startswith('sockstat_') and
+                     len({val[t].get(n) for t in SAMPLES}) > 1),
+                    key=cache_order)
+    same = sorted((n for n in val['base'] if n not in names and
+                   not n.startswith('sockstat_')), key=cache_order)
+    settled = all(settle.get(t, ('', 'no'))[1] == 'yes'
+                  for t in ('control', 'after', 'again'))
+    tally = {}
+    for n in names:
+        c, a, g = (val[t].get(n) for t in ('control', 'after', 'again'))
+        r = reading(n, c, a, g, settled, ncpu)
+        tally[r] = tally.get(r, []) + [n]
+        w('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            n, *('-' if val[t].get(n) is None else val[t][n]
+                 for t in SAMPLES),
+            '-' if None in (a, c) else '%+d' % (a - c),
+            '-' if None in (a, g) else '%+d' % (g - a), r))
+    w('')
+    if same:
+        w('Equal in every sample: ' + ', '.join(same) + '.')
+        w('')
+    w('Readings, against control (what the kernel keeps of any namespace '
+      'is not counted): **as control**: nothing left. Sockets, the '
+      'namespace, sockstat\'s socket counts and the module\'s references: '
+      'more than control at the end (again) is **not freed: a leak**; '
+      'more after the first round only is **freed late**. sockstat\'s '
+      'mem is counted through per-CPU reserves of up to 256 pages a CPU '
+      '(SK_MEMORY_PCPU_RESERVE, include/net/proto_memory.h): a difference '
+      'within %d pages (%d CPUs) is **within the per-CPU reserves**. '
+      'Other caches: a leak grows with use, so in both rounds: **grew in '
+      'both rounds: a leak candidate**; **first round only**: grew in the '
+      'first round, not in the second, which takes every path of the '
+      'first (with at most 100 connections): not a leak per use of those '
+      'paths, memory kept once (caches, tables that keep their size); '
+      '**second '
+      'round only**: not from the work, which the first round did more '
+      'of and left nothing, not a leak; **below control**: fewer than '
+      'then.' % (256 * ncpu, ncpu))
+    w('')
+    for r in sorted(tally):
+        w('* %s: %s.' % (r, ', '.join(tally[r])))
+    w('')
+    left = [n for n in SOCKETS if n in names and
+            tally_of(tally, n) not in ('as control',
+                                       'within the per-CPU reserves')]
+    w('In this run: %s' % (
+        'every socket figure, net_namespace and the module\'s reference '
+        'count were as control after both teardowns: no socket, namespace '
+        'or module reference was left.' if not left else
+        'left after the teardowns: %s.' % ', '.join(left)))
+    cached = ['%s %d unshrunk, %d shrunk' % (n, val['end-unshrunk'][n],
+                                             val['end'][n])
+              for n in names if n in val['end'] and
+              n in val['end-unshrunk'] and
+              val['end-unshrunk'][n] > val['end'][n] and
+              n in SOCKETS[:6]]
+    if cached:
+        w('Before `ip netns del` the socket caches read %s: the difference '
+          'is free objects of per-CPU slabs, which the shrink gives back, '
+          'not sockets.' % '; '.join(cached))
+    w('')
+    return out
+
+
+def tally_of(tally, name):
+    return next((r for r, ns in tally.items() if name in ns), None)
+
+
+def cpus(info):
+    """The guest's CPU count from crbench's "info kernel R cpus N" line."""
+    for i in info:
+        w = i.split()
+        if 'cpus' in w[:-1]:
+            return int(w[w.index('cpus') + 1])
+    return 1
+
+
+def cache_order(name):
+    """kmalloc-8 ... kmalloc-8k, then kmalloc-cg-*, then the rest."""
+    size = name.rsplit('-', 1)[-1]
+    num = int(size[:-1]) << 10 if size.endswith('k') else (
+        int(size) if size.isdigit() else 0)
+    return (name.startswith('kmalloc-cg-'), not name.startswith('kmalloc'),
+            num, name)
+
+
+def reading(name, control, after, again, settled, ncpu):
+    if None in (control, after, again):
+        return 'not sampled'
+    if after == control and again == control:
+        return 'as control'
+    if name == 'sockstat_tcp_mem':
+        if max(abs(after - control), abs(again - control)) <= 256 * ncpu:
+            return 'within the per-CPU reserves'
+        return 'beyond the per-CPU reserves: a leak'
+    if name in SOCKETS:
+        if again > control:
+            return ('not freed: a leak' if settled else
+                    'left, teardown not settled')
+        if after > control:
+            return 'freed late'
+        return 'below control'
+    if after > control and again > after:
+        return 'grew in both rounds: a leak candidate'
+    if after > control:
+        return 'first round only'
+    if again > after:
+        return 'second round only'
+    return 'below control'
+
+
 def qname(q):
     if q == 0:
         return 'idle'
@@ -148,19 +350,19 @@ def gnuplot(script):
 
 def main():
     raw, outdir, rel, cmd = sys.argv[1:5]
-    lat, cpu, mem, scale, info, slab = parse(raw)
+    lat, cpu, mem, scale, info, leak = parse(raw)
     qs = sorted({q for (_, q) in lat})
     ns = sorted({n for (_, n) in scale})
     out = []
     w = out.append
     w('# Checkpoint/restore benchmark: tcpkit against userspace TCP_REPAIR')
     w('')
+    # when run.sh took the lines from the VM (not when this runs)
+    ran = ([i[len('info ran '):] for i in info if i.startswith('info ran ')]
+           or [datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')])[-1]
+    info = [i for i in info if not i.startswith('info ran ')]
     w('Written by `%s` on %s UTC, guest kernel %s (QEMU TCG, 2 vCPUs), '
-      'from one VM run. Under TCG absolute times are inflated and noisy '
-      '(more so on a loaded host); ratios between paths measured in '
-      'this same run (samples of both paths interleaved) are the '
-      'meaningful figures.' % (
-          cmd, datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M'), rel))
+      'from one VM run.' % (cmd, ran, rel))
     w('')
     w('## Method')
     w('')
@@ -215,8 +417,7 @@ def main():
                   r['rs99'], r['ck'] + r['rs'], r['sck'], r['srs'],
                   c[0], c[1]))
     w('')
-    w('p99 is the nearest-rank value; with fewer than 100 samples it is the '
-      'maximum or close to it.')
+    w(p99_note(sorted({r['n'] for r in lat.values()})))
     w('')
     w('Ratios soccr/tcpkit (above 1: tcpkit is faster / makes fewer '
       'calls):')
@@ -265,12 +466,7 @@ def main():
                 n, p, r[0] / 1000, r[1] / 1000, per, rel100))
     w('')
     out.extend(scaleset_section(raw, scale, lat))
-    if slab:
-        w('## Slab (object counts from /proc/slabinfo, before and after)')
-        w('')
-        for s in slab:
-            w('    ' + s)
-        w('')
+    out.extend(leak_section(leak, cpus(info)))
     w('Other lines: ' + '; '.join(info))
     w('')
     w('![ck+rs latency vs queue size](cr-latency.png)')
@@ -282,10 +478,14 @@ def main():
     w('    bench/cr/run.sh            # builds, boots the 6.12 VM once, '
       'writes this file')
     w('    bench/cr/run.sh --quick    # 3 samples, <= 100 connections')
+    w('    bench/cr/run.sh --no-blackout --no-resume   # this part only')
     w('')
     w('Raw lines: cr-raw.txt.')
-    with open(os.path.join(outdir, 'cr.md'), 'w') as f:
-        f.write('\n'.join(out) + '\n')
+    w('')
+    md = os.path.join(outdir, 'cr.md')
+    keep = later_sections(md)
+    with open(md, 'w') as f:
+        f.write('\n'.join(out) + '\n' + keep)
 
     dat = os.path.join(outdir, 'cr-latency.dat')
     with open(dat, 'w') as f:

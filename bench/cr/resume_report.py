@@ -94,12 +94,17 @@ def section(trials, info, rel, cmd):
 
     w(HEADING)
     w('')
+    spread = ''
+    xs = [d['xfer_ms'] for d in base if d['xfer_ms'] > 0]
+    if len(xs) > 1:
+        spread = (' The never-migrated 10 MB transfers of this run took '
+                  '%.0f-%.0f ms (median %.0f, range %.0f%% of it).' % (
+                      min(xs), max(xs), med(xs),
+                      100 * (max(xs) - min(xs)) / med(xs)))
     w('Written by `%s` on %s UTC, guest kernel %s (QEMU TCG, 2 vCPUs), '
       'from one VM run: %d repetitions of every case, the cases of one '
-      'repetition run in turn (never-migrated first). Under TCG, on a '
-      'host shared with other work, single transfers vary by tens of per '
-      'cent: the medians and ranges below are what this run measured, '
-      'nothing more.' % (cmd, ran, rel, reps))
+      'repetition run in turn (never-migrated first).%s' % (
+          cmd, ran, rel, reps, spread))
     w('')
     w('### Method')
     w('')

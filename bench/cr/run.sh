@@ -3,13 +3,20 @@
 #
 # bench/cr/run.sh [--kver SERIES] [--maxconn N] [--quick]
 #                 [--resume-only | --no-resume] [--rate MBIT|auto]
+#                 [--blackout-only | --no-blackout] [--blackout-reps N]
 #
 # The checkpoint/restore benchmark: boot one test VM (default: 6.12), run
 # guest.sh (crbench) in it, and write bench/results/cr.md with its PNG plot
 # and the raw data (cr-raw.txt). About 3 minutes under TCG; --quick runs
 # 3 samples per size and at most 100 connections, to try the harness.
 #
-# In the same VM run, then, resume-guest.sh (crresume): resume lag and
+# In the same VM run, then, blackout-guest.sh (crblackout): the migration
+# blackout the peer sees, 1 MiB queues, restore in the same netns and in
+# another (--blackout-reps repetitions of each, default 21, --quick 3),
+# its section of cr.md by blackout_report.py, raw data cr-blackout-raw.txt;
+# --blackout-only runs and rewrites only that part, --no-blackout skips it.
+#
+# Then resume-guest.sh (crresume): resume lag and
 # transfer time after freezes (about 5 minutes when it picks 40 Mbit/s, 12
 # when a loaded host makes it pick 10; --quick: one repetition),
 # its section of cr.md by resume_report.py, raw data cr-resume-raw.txt.
@@ -17,15 +24,18 @@
 # --rate sets its bottleneck (default auto, as bench/cc).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-series=6.12 quick=0 maxconn=10000 resume=1 crb=1 rate=auto
-usage="usage: $0 [--kver SERIES] [--maxconn N] [--quick] [--resume-only | --no-resume] [--rate MBIT|auto]"
+series=6.12 quick=0 maxconn=10000 resume=1 crb=1 rate=auto blackout=1 breps=
+usage="usage: $0 [--kver SERIES] [--maxconn N] [--quick] [--resume-only | --no-resume] [--rate MBIT|auto] [--blackout-only | --no-blackout] [--blackout-reps N]"
 args=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) series=$2; shift 2 ;;
 	--quick) quick=1 maxconn=100; args="$args --quick"; shift ;;
 	--maxconn) maxconn=$2; shift 2 ;;
-	--resume-only) crb=0 resume=1; args="$args --resume-only"; shift ;;
+	--resume-only) crb=0 blackout=0 resume=1; args="$args --resume-only"; shift ;;
+	--blackout-only) crb=0 resume=0 blackout=1; args="$args --blackout-only"; shift ;;
+	--no-blackout) blackout=0; args="$args --no-blackout"; shift ;;
+	--blackout-reps) breps=$2; args="$args --blackout-reps $2"; shift 2 ;;
 	--no-resume) resume=0; args="$args --no-resume"; shift ;;
 	--rate) rate=$2; args="$args --rate $2"; shift 2 ;;
 	*) echo "$usage" >&2; exit 1 ;;
@@ -41,6 +51,10 @@ mkdir -p "$results"
 log=$out/vm.log
 guest=
 [ $crb = 1 ] && guest=/opt/tcpkit/bench/cr/guest.sh
+if [ $blackout = 1 ]; then
+	[ -n "$breps" ] || breps=$([ $quick = 1 ] && echo 3 || echo 21)
+	guest="${guest:+$guest; }env REPS=$breps /opt/tcpkit/bench/cr/blackout-guest.sh"
+fi
 if [ $resume = 1 ]; then
 	reps=3
 	[ $quick = 1 ] && reps=1
@@ -62,19 +76,33 @@ if [ $resume = 1 ]; then
 		exit 2
 	}
 fi
+if [ $blackout = 1 ]; then
+	grep '^CRX ' "$log" > "$results/cr-blackout-raw.txt" || true
+	echo "CRX info ran $(date -u '+%Y-%m-%d %H:%M')" >> "$results/cr-blackout-raw.txt"
+	grep -q '^CRX info done' "$results/cr-blackout-raw.txt" || {
+		echo "bench/cr: the blackout part did not finish, see $log" >&2
+		exit 2
+	}
+fi
 if [ $crb = 0 ]; then
-	python3 "$top/bench/cr/resume_report.py" "$results/cr-resume-raw.txt" \
-		"$results" "$rel" "$cmd"
-	echo "bench/cr: rewrote the resume section of $results/cr.md"
+	[ $blackout = 1 ] && python3 "$top/bench/cr/blackout_report.py" \
+		"$results/cr-blackout-raw.txt" "$results" "$rel" "$cmd"
+	[ $resume = 1 ] && python3 "$top/bench/cr/resume_report.py" \
+		"$results/cr-resume-raw.txt" "$results" "$rel" "$cmd"
+	echo "bench/cr: rewrote the section(s) of $results/cr.md that ran"
 	exit 0
 fi
 grep '^CRB ' "$log" > "$results/cr-raw.txt"
+echo "CRB info ran $(date -u '+%Y-%m-%d %H:%M')" >> "$results/cr-raw.txt"
 grep -q '^CRB info done rc=0' "$results/cr-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
 	exit 2
 }
-python3 "$top/bench/cr/report.py" "$results/cr-raw.txt" "$results" "$rel" \
-	"bench/cr/run.sh --kver $series --maxconn $maxconn$([ $quick = 1 ] && echo ' --quick')"
+python3 "$top/bench/cr/report.py" "$results/cr-raw.txt" "$results" "$rel" "$cmd"
+if [ $blackout = 1 ]; then
+	python3 "$top/bench/cr/blackout_report.py" "$results/cr-blackout-raw.txt" \
+		"$results" "$rel" "$cmd"
+fi
 if [ $resume = 1 ]; then
 	python3 "$top/bench/cr/resume_report.py" "$results/cr-resume-raw.txt" \
 		"$results" "$rel" "$cmd"
