@@ -175,8 +175,8 @@ tcpkit_inet6_lookup_established(struct net *net, const struct in6_addr *saddr,
 #endif
 
 /*
- * netlink-gen.c (ynl-gen-c) writes its op table as split ops, which came in
- * 6.2. Before, struct genl_ops has every member that table sets (cmd, doit,
+ * netlink-gen.c (ynl-gen-c) writes its op table as split ops, which 6.1
+ * lacks. There, struct genl_ops has every member that table sets (cmd, doit,
  * start, dumpit, done, policy, maxattr, flags), so the same initialisers
  * make a genl_ops table; the GENL_CMD_CAP_* bits in its flags only repeat
  * what genetlink reports from the callbacks. This holds while no command
@@ -208,8 +208,8 @@ static inline struct nlattr **tcpkit_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
- * The policy's range pointer became const in 6.2; netlink-gen.c points it
- * at const ranges. Older kernels only read through it, so cast.
+ * netlink-gen.c points policies at const ranges; 6.1's range pointer is
+ * not const yet, though the kernel only reads through it: cast.
  */
 #ifndef TCPKIT_HAVE_CONST_RANGE_PTR
 #undef NLA_POLICY_FULL_RANGE
