@@ -746,9 +746,12 @@ static int tcpkit_dump_lookup(struct netlink_callback *cb,
 		d->errmsg = "more socks than checkpoint-socks-max (1024) in one checkpoint request";
 		return d->err;
 	}
+	/* Kept in @d: .done, which frees it, needs a .start that succeeded. */
 	d->sks = kcalloc(n, sizeof(*d->sks), GFP_KERNEL);
-	if (!d->sks)
-		return -ENOMEM;
+	if (!d->sks) {
+		d->err = -ENOMEM;
+		return d->err;
+	}
 	d->n = n;
 
 	n = 0;
@@ -843,7 +846,8 @@ static void tcpkit_dump_release(struct tcpkit_dump *d)
  * too, the others' when the dump reaches them. With stop each connection
  * is parked in a hold of its own, owned by the requesting socket.
  *
- * Return: 0, or -ENOMEM; other errors are kept for the first dumpit.
+ * Return: 0, or -ENOMEM when the dump's state cannot be allocated; other
+ * errors are kept for the first dumpit.
  */
 int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 {
@@ -858,10 +862,9 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	tcpkit_prof_begin(&d->prof);
 	d->stop = nla_get_flag(tb[TCPKIT_A_CONN_STOP]);
 
+	/* Errors are kept in @d for the first dumpit. */
 	err = tcpkit_dump_lookup(cb, d);
 	tcpkit_prof_mark(&d->prof, "lookup");
-	if (err == -ENOMEM && !d->err)
-		return err;
 	if (!err)
 		tcpkit_dump_snap(cb, d);
 	return 0;
