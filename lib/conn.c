@@ -884,14 +884,200 @@ static void tk_set_give_back(struct tcpkit *tk, struct tcpkit_image_set *set)
 		tk_reopen(tk);
 }
 
+/* What the one dump of a set collects: an image per header message. */
+struct tk_set_collect {
+	struct tcpkit_image_set *set;	/* completed images go here */
+	struct tk_collect c;		/* the connection being collected */
+	bool open;			/* @c has its header */
+	size_t got;			/* images completed by this dump */
+	unsigned int flags;
+};
+
+/* A header message: anything but queue data in it. */
+static bool tk_msg_is_header(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+		if (tk_nla_type(a) != TCPKIT_A_CONN_SND_DATA &&
+		    tk_nla_type(a) != TCPKIT_A_CONN_RCV_DATA)
+			return true;
+	return false;
+}
+
+/* The connection collected so far becomes an image of the set. */
+static int tk_set_collect_end(struct tcpkit *tk, struct tk_set_collect *sc)
+{
+	struct tk_collect *c = &sc->c;
+	struct tcpkit_image *img = NULL;
+	int ret;
+
+	sc->open = false;
+	if (!c->b.len)
+		return tk_err(tk, EPROTO, "the kernel sent an empty checkpoint");
+	if (!(sc->flags & TCPKIT_CHECKPOINT_STOP) != !c->hold)
+		return tk_err(tk, EPROTO, c->hold ?
+			      "the kernel sent a hold id for a request without stop" :
+			      "the kernel sent no hold id for a checkpoint with stop");
+	ret = tk_put_meta(tk, &c->b);
+	if (!ret)
+		ret = tk_conn_new_image(tk, TCPKIT_CMD_CONN_CHECKPOINT, c, &img);
+	free(c->b.p);
+	c->b.p = NULL;
+	if (ret)
+		return ret;
+	if (tcpkit_image_set_add(sc->set, img)) {
+		tcpkit_image_free(img);
+		return tk_errno(tk, ENOMEM, NULL);
+	}
+	sc->got++;
+	return 0;
+}
+
+/* A message of the set's dump: a header begins the next connection. */
+static int tk_set_collect_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
+			     void *arg)
+{
+	struct tk_set_collect *sc = arg;
+	int ret;
+
+	if (tk_msg_is_header(nlh)) {
+		if (sc->open) {
+			ret = tk_set_collect_end(tk, sc);
+			if (ret)
+				return ret;
+		}
+		memset(&sc->c, 0, sizeof(sc->c));
+		sc->open = true;
+	} else if (!sc->open) {
+		return tk_err(tk, EPROTO,
+			      "queue data before a header in a tcpkit checkpoint");
+	}
+	return tk_collect_cb(tk, nlh, &sc->c);
+}
+
+/*
+ * The kernel names a set's failing socket "sock N: ..." (N its index in
+ * the request): the index, and the message after the prefix. -1 without it.
+ */
+static long tk_sock_index(const char *msg, const char **rest)
+{
+	unsigned long i;
+	char *end;
+
+	if (strncmp(msg, "sock ", 5) || msg[5] < '0' || msg[5] > '9')
+		return -1;
+	i = strtoul(msg + 5, &end, 10);
+	if (end[0] != ':' || end[1] != ' ' || i >= TCPKIT_CHECKPOINT_SOCKS_MAX)
+		return -1;
+	*rest = end + 2;
+	return (long)i;
+}
+
+/* Sock nest bytes of a request, at most: a tuple with an ifindex. */
+#define TK_SOCKREF_MAX	(NLA_HDRLEN + 2 * NLA_ALIGN(NLA_HDRLEN + 16) + \
+			 4 * NLA_ALIGN(NLA_HDRLEN + 4))
+
+/*
+ * One dump for refs[0..@n) (n <= TCPKIT_CHECKPOINT_SOCKS_MAX), the images
+ * added to @set. On failure *@fail is the index of the connection it is
+ * about, tk->errmsg the kernel's text without the "sock N: " prefix, and
+ * *@held says whether the kernel may hold connections of this dump: it
+ * sent something, or its answer is missing.
+ */
+static int tk_checkpoint_batch(struct tcpkit *tk,
+			       const struct tcpkit_sockref *const *refs,
+			       size_t n, unsigned int flags,
+			       struct tcpkit_image_set *set, size_t *fail,
+			       bool *held)
+{
+	struct tk_set_collect sc = { .set = set, .flags = flags };
+	size_t cap = MNL_NLMSG_HDRLEN + MNL_ALIGN(GENL_HDRLEN) + 64 +
+		     n * TK_SOCKREF_MAX;
+	char why[TK_ERRLEN];
+	struct nlmsghdr *nlh;
+	const char *rest;
+	void *buf;
+	long idx;
+	size_t i;
+	int ret;
+
+	*fail = 0;
+	*held = false;
+	buf = calloc(1, cap);
+	if (!buf)
+		return tk_errno(tk, ENOMEM, NULL);
+	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_CONN_CHECKPOINT, NLM_F_DUMP);
+	for (i = 0; i < n; i++) {
+		ret = tk_put_sockref(tk, nlh, cap, TCPKIT_A_CONN_SOCK,
+				     refs[i]);
+		if (ret) {
+			*fail = i;
+			free(buf);
+			return ret;
+		}
+	}
+	if ((flags & TCPKIT_CHECKPOINT_STOP) &&
+	    !mnl_attr_put_check(nlh, cap, TCPKIT_A_CONN_STOP, 0, NULL)) {
+		free(buf);
+		return tk_err(tk, EMSGSIZE, "request buffer too small");
+	}
+	ret = tk_request(tk, nlh, tk_set_collect_cb, &sc);
+	free(buf);
+	*held = sc.got || sc.open || !tk->reply_end;
+	if (!ret && sc.open)
+		ret = tk_set_collect_end(tk, &sc);
+	if (!ret && sc.got != n)
+		ret = tk_err(tk, EPROTO,
+			     "the kernel checkpointed %zu of the %zu connections asked for",
+			     sc.got, n);
+	free(sc.c.b.p);
+	if (!ret)
+		return 0;
+	/* the connection the error is about: named, or the next one */
+	*fail = sc.got < n ? sc.got : n - 1;
+	idx = tk_sock_index(tk->errmsg, &rest);
+	if (idx >= 0 && (size_t)idx < n) {
+		*fail = (size_t)idx;
+		snprintf(why, sizeof(why), "%s", rest);
+		tk_err(tk, -ret, "%s", why);
+	}
+	return ret;
+}
+
+/* One dump per connection: for a module before family version 2. */
+static int tk_checkpoint_each(struct tcpkit *tk,
+			      const struct tcpkit_sockref *const *refs,
+			      size_t n, unsigned int flags,
+			      struct tcpkit_image_set *set, size_t *fail)
+{
+	struct tcpkit_image *img;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		*fail = i;
+		ret = tcpkit_checkpoint(tk, refs[i], flags, &img);
+		if (ret)
+			return ret;
+		if (tcpkit_image_set_add(set, img)) {
+			if (img->hold && tcpkit_abort(tk, img))
+				tk_reopen(tk);
+			tcpkit_image_free(img);
+			return tk_errno(tk, ENOMEM, NULL);
+		}
+	}
+	return 0;
+}
+
 int tcpkit_checkpoint_set(struct tcpkit *tk,
 			  const struct tcpkit_sockref *const *refs, size_t n,
 			  unsigned int flags, struct tcpkit_image_set **setp)
 {
 	struct tcpkit_image_set *set;
-	struct tcpkit_image *img;
+	size_t i, done = 0, fail = 0, k;
+	bool held = false, kept;
 	char why[TK_ERRLEN];
-	size_t i;
 	int ret = 0;
 
 	*setp = NULL;
@@ -903,18 +1089,53 @@ int tcpkit_checkpoint_set(struct tcpkit *tk,
 	set = tcpkit_image_set_new();
 	if (!set)
 		return tk_errno(tk, ENOMEM, NULL);
+	if (tk->family_version < TK_FAMILY_VERSION_SETS) {
+		ret = tk_checkpoint_each(tk, refs, n, flags, set, &fail);
+		held = fail > 0;
+		goto out;
+	}
+
+	/* every reference checked before anything is sent */
 	for (i = 0; i < n; i++) {
-		ret = tcpkit_checkpoint(tk, refs[i], flags, &img);
-		if (ret)
-			break;
-		if (tcpkit_image_set_add(set, img)) {
-			if (img->hold && tcpkit_abort(tk, img))
+		ret = tk_check_ref(tk, refs[i]);
+		if (ret) {
+			fail = i;
+			goto out;
+		}
+	}
+	/* a module without them would destroy the originals at once */
+	if ((flags & TCPKIT_CHECKPOINT_STOP) &&
+	    (!tk_has_cmd(tk, TCPKIT_CMD_CONN_COMMIT) ||
+	     !tk_has_cmd(tk, TCPKIT_CMD_CONN_ABORT))) {
+		ret = tk_err(tk, EOPNOTSUPP,
+			     "the tcpkit module has no two-phase stop (conn-commit, conn-abort): it would destroy the original before its image is saved; update the module");
+		goto out;
+	}
+	for (done = 0; done < n; done += k) {
+		k = n - done;
+		if (k > TCPKIT_CHECKPOINT_SOCKS_MAX)
+			k = TCPKIT_CHECKPOINT_SOCKS_MAX;
+		ret = tk_checkpoint_batch(tk, refs + done, k, flags, set,
+					  &fail, &kept);
+		if (ret) {
+			fail += done;
+			/*
+			 * With stop, the kernel may hold connections that no
+			 * image records (the one whose header was cut short,
+			 * those after a failure of ours): closing the netlink
+			 * socket gives back every one, as tcpkit_checkpoint()
+			 * does. Those of earlier batches are in the set.
+			 */
+			if ((flags & TCPKIT_CHECKPOINT_STOP) && kept) {
+				snprintf(why, sizeof(why), "%s", tk->errmsg);
 				tk_reopen(tk);
-			tcpkit_image_free(img);
-			ret = tk_errno(tk, ENOMEM, NULL);
+				tk_err(tk, -ret, "%s", why);
+			}
+			held = fail > 0;
 			break;
 		}
 	}
+out:
 	if (!ret) {
 		*setp = set;
 		return 0;
@@ -924,8 +1145,8 @@ int tcpkit_checkpoint_set(struct tcpkit *tk,
 		tk_set_give_back(tk, set);
 	tcpkit_image_set_free(set);
 	return tk_err(tk, -ret,
-		      "connection %zu of %zu: %.400s%s", i, n, why,
-		      (flags & TCPKIT_CHECKPOINT_STOP) && i ?
+		      "connection %zu of %zu: %.400s%s", fail, n, why,
+		      (flags & TCPKIT_CHECKPOINT_STOP) && held ?
 		      "; every connection held was given back" : "");
 }
 

@@ -15,6 +15,14 @@
 
 #define TK_ERRLEN	512
 
+/*
+ * Family versions: the oldest module this library works with, and the
+ * first whose conn-checkpoint takes several sock nests (one dump for a
+ * set; older modules get one dump per connection).
+ */
+#define TK_FAMILY_VERSION_MIN	1
+#define TK_FAMILY_VERSION_SETS	2
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define TK_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 

@@ -53,8 +53,9 @@ struct tcpkit;
  * Open a generic netlink socket and resolve the "tcpkit" family (the kernel
  * autoloads the module through its family alias when it can).  Fails with
  * ENOENT when the family does not exist and EPROTO when the kernel speaks
- * a TCPKIT_FAMILY_VERSION older than the library's (the version grows with
- * additions only, so a newer kernel serves this library).
+ * a TCPKIT_FAMILY_VERSION older than 1 (the version grows with additions
+ * only, so a newer kernel serves this library; what later versions added
+ * is used only where the kernel has it).
  *
  * A handle acts in the network namespace the calling thread was in when
  * it was opened: tuples are looked up there, and sockets named by fd must
@@ -466,15 +467,22 @@ int tcpkit_restore_set(struct tcpkit *tk,
 		       size_t n, unsigned int flags, int *errs);
 
 /*
- * Checkpoint @n sockets into a new set (since LIBTCPKIT_1.4), one
- * tcpkit_checkpoint() each, in order: refs[i] becomes image i. With
- * TCPKIT_CHECKPOINT_STOP every connection is held, each as
- * tcpkit_checkpoint() holds one; save the set durably, then
- * tcpkit_commit_set(). If any checkpoint fails, every hold made so far is
- * given back before the call returns (the connections go on unchanged)
- * and no set is returned; the error names the failing connection. All
- * holds must be committed before the first lapses (module parameter
- * freeze_ms), which bounds the size of a set with stop.
+ * Checkpoint @n sockets into a new set (since LIBTCPKIT_1.4), in order:
+ * refs[i] becomes image i, as tcpkit_checkpoint() would make it. The
+ * kernel checkpoints up to TCPKIT_CHECKPOINT_SOCKS_MAX (1024) of them in
+ * one dump (family version 2; a version-1 module gets one dump each), so
+ * N idle connections cost one request and a few receive calls, not two or
+ * three system calls each. Each connection's snapshot is atomic on its
+ * own, not across the set. With TCPKIT_CHECKPOINT_STOP every connection
+ * is held, each as tcpkit_checkpoint() holds one; save the set durably,
+ * then tcpkit_commit_set(). If any checkpoint fails, every hold made so
+ * far is given back before the call returns (the connections go on
+ * unchanged; as after a failed tcpkit_checkpoint() with stop, the
+ * handle's netlink socket may be reopened, which gives back its other
+ * holds too) and no set is returned; the error names the failing
+ * connection ("connection I of N: ..."). All holds must be committed
+ * before the first lapses (module parameter freeze_ms), which bounds the
+ * size of a set with stop.
  */
 int tcpkit_checkpoint_set(struct tcpkit *tk,
 			  const struct tcpkit_sockref *const *refs, size_t n,

@@ -610,11 +610,15 @@ static int tk_resolve_family(struct tcpkit *tk)
 			      TCPKIT_FAMILY_NAME);
 	if (ret)
 		return ret;
-	/* The version grows with additions only: a newer kernel serves us. */
-	if (tk->family_version < TCPKIT_FAMILY_VERSION)
+	/*
+	 * The version grows with additions only: a newer kernel serves us,
+	 * and what a version after the oldest we take added (several socks
+	 * in a checkpoint, in 2) is used only where the kernel has it.
+	 */
+	if (tk->family_version < TK_FAMILY_VERSION_MIN)
 		return tk_err(tk, EPROTO,
-			      "kernel speaks tcpkit family version %u, older than this library's %u: update the module",
-			      tk->family_version, TCPKIT_FAMILY_VERSION);
+			      "kernel speaks tcpkit family version %u, older than %u, the oldest this library takes: update the module",
+			      tk->family_version, TK_FAMILY_VERSION_MIN);
 	return 0;
 }
 

@@ -16,6 +16,11 @@
  * snapshot's lock also covers parking the original (hold.c): the peer never
  * gets an ACK for a byte the image lacks, and nothing is destroyed until
  * the image is durable and the holder commits.
+ *
+ * A request may name several sockets (a set, in one dump): all are looked
+ * up when the dump starts, in the caller's context; then each is
+ * snapshotted when its turn comes and streamed exactly as one alone would
+ * be, one snapshot buffer at a time.
  */
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -76,21 +81,31 @@ static struct pernet_operations tcpkit_snap_net_ops = {
 
 static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
 
+/* Room for "sock N: " before an extack message of a set. */
+#define TCPKIT_DUMP_ERRLEN	256
+
 /**
  * struct tcpkit_dump - state of one checkpoint dump
- * @conn: the snapshot's header
- * @data: send queue bytes (@conn.snd_qlen) then receive queue bytes
+ * @conn: the current connection's snapshot header
+ * @data: its send queue bytes (@conn.snd_qlen) then receive queue bytes
  * @pos: bytes of @data already sent
- * @header_sent: the header message went out
- * @hold: id of the hold a stop made, 0 without stop
+ * @header_sent: its header message went out
+ * @hold: id of the hold its stop made, 0 without stop
  * @net: netns whose snapshot budget @data is charged to
  * @charged: bytes charged
- * @prof: phase times (module parameter profile)
- * @err: error found by .start, reported by the first .dumpit
+ * @prof: phase times of the first connection (module parameter profile)
+ * @prof_bytes: the first connection's queue bytes, once it is done
+ * @err: error to report from .dumpit once its buffer is empty
  * @errmsg: extack text for @err
+ * @stop: the request has TCPKIT_A_CONN_STOP
+ * @n: sockets the request names, in @sks
+ * @cur: index of the current connection
+ * @sks: the sockets, a reference held on each until its snapshot
+ * @errbuf: "sock N: " and the message, for a set
  *
- * Errors of .start are reported from the first .dumpit, in NLMSG_DONE:
- * only there does every supported kernel carry the extack text.
+ * Errors are reported from a .dumpit that has added nothing to its buffer,
+ * in NLMSG_DONE: only there does every supported kernel carry the extack
+ * text.
  */
 struct tcpkit_dump {
 	struct tcpkit_conn conn;
@@ -101,8 +116,14 @@ struct tcpkit_dump {
 	struct net *net;
 	u64 charged;
 	struct tcpkit_prof prof;
+	u64 prof_bytes;
 	int err;
 	const char *errmsg;
+	bool stop;
+	u32 n;
+	u32 cur;
+	struct sock **sks;
+	char errbuf[TCPKIT_DUMP_ERRLEN];
 };
 
 static int tcpkit_conn_check(struct sock *sk, struct netlink_ext_ack *extack)
@@ -633,6 +654,9 @@ int tcpkit_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 			       "missing sock: name the connection by fd or 4-tuple");
 		return -EINVAL;
 	}
+	err = tcpkit_sock_once(info, TCPKIT_A_CONN_SOCK);
+	if (err)
+		return err;
 	err = tcpkit_sk_lookup(skb, genl_info_net(info),
 			       info->attrs[TCPKIT_A_CONN_SOCK], &ts,
 			       info->extack);
@@ -676,65 +700,173 @@ static int tcpkit_may_read_queues(const struct sk_buff *skb,
 	return -EPERM;
 }
 
+/*
+ * Record the error of connection @i: a set's message names the socket by
+ * its index in the request, a single socket's stays as it was.
+ */
+static void tcpkit_dump_fail(struct tcpkit_dump *d, u32 i, int err,
+			     const char *msg)
+{
+	d->err = err;
+	d->errmsg = msg;
+	if (d->n <= 1)
+		return;
+	if (msg)
+		snprintf(d->errbuf, sizeof(d->errbuf), "sock %u: %s", i, msg);
+	else
+		snprintf(d->errbuf, sizeof(d->errbuf), "sock %u: error %d", i,
+			 err);
+	d->errmsg = d->errbuf;
+}
+
+/*
+ * Find every socket the request names, in the caller's context (an fd is
+ * the caller's), and check that the caller may read its queues; keep a
+ * reference on each. Any failure fails the whole dump before a snapshot.
+ */
+static int tcpkit_dump_lookup(struct netlink_callback *cb,
+			      struct tcpkit_dump *d)
+{
+	struct net *net = sock_net(cb->skb->sk);
+	const struct nlattr *nla;
+	struct netlink_ext_ack ext;
+	struct tcpkit_sk ts;
+	int rem, err;
+	u32 n = 0;
+
+	nlmsg_for_each_attr(nla, cb->nlh, GENL_HDRLEN, rem)
+		n += nla_type(nla) == TCPKIT_A_CONN_SOCK;
+	if (!n) {
+		d->err = -EINVAL;
+		d->errmsg = "missing sock: name the connection by fd or 4-tuple";
+		return d->err;
+	}
+	if (n > TCPKIT_CHECKPOINT_SOCKS_MAX) {
+		d->err = -E2BIG;
+		d->errmsg = "more socks than checkpoint-socks-max (1024) in one checkpoint request";
+		return d->err;
+	}
+	/* Kept in @d: .done, which frees it, needs a .start that succeeded. */
+	d->sks = kcalloc(n, sizeof(*d->sks), GFP_KERNEL);
+	if (!d->sks) {
+		d->err = -ENOMEM;
+		return d->err;
+	}
+	d->n = n;
+
+	n = 0;
+	nlmsg_for_each_attr(nla, cb->nlh, GENL_HDRLEN, rem) {
+		if (nla_type(nla) != TCPKIT_A_CONN_SOCK)
+			continue;
+		memset(&ext, 0, sizeof(ext));
+		err = tcpkit_sk_lookup(cb->skb, net, nla, &ts, &ext);
+		if (err) {
+			tcpkit_dump_fail(d, n, err, ext._msg);
+			return err;
+		}
+		err = tcpkit_may_read_queues(cb->skb, &ts, &ext);
+		if (!err) {
+			sock_hold(ts.sk);
+			d->sks[n] = ts.sk;
+		}
+		tcpkit_sk_put(&ts);
+		if (err) {
+			tcpkit_dump_fail(d, n, err, ext._msg);
+			return err;
+		}
+		n++;
+	}
+	return 0;
+}
+
+/*
+ * Snapshot connection d->cur (with stop: park it in a hold of the
+ * requesting socket) and drop the reference on its socket. Only the first
+ * connection is profiled.
+ */
+static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
+{
+	struct tcpkit_prof off = {};
+	struct tcpkit_prof *prof = d->cur ? &off : &d->prof;
+	struct sock *sk = d->sks[d->cur];
+	struct netlink_ext_ack ext = {};
+	struct tcpkit_hold *hold = NULL;
+	int err = 0;
+
+	d->sks[d->cur] = NULL;
+	if (d->stop) {
+		hold = tcpkit_hold_alloc();
+		if (!hold)
+			err = -ENOMEM;
+	}
+	if (!err)
+		err = tcpkit_snapshot(sk, &d->conn, &d->data, hold, prof, &ext);
+	if (!err && d->data) {
+		d->net = sock_net(sk);
+		d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
+	}
+	if (!err && hold) {
+		d->hold = tcpkit_hold_start(hold, sk, &d->conn,
+					    sock_net(cb->skb->sk),
+					    NETLINK_CB(cb->skb).portid);
+		hold = NULL;
+	}
+	tcpkit_hold_free(hold);
+	sock_put(sk);
+	if (err)
+		tcpkit_dump_fail(d, d->cur, err, ext._msg);
+	return err;
+}
+
+/*
+ * Let go of the current connection's snapshot. A hold whose id never went
+ * out in a header is given back: its owner would never know to end it.
+ */
+static void tcpkit_dump_release(struct tcpkit_dump *d)
+{
+	if (d->hold && !d->header_sent)
+		tcpkit_hold_drop(d->hold);
+	if (d->charged)
+		tcpkit_snap_uncharge(d->net, d->charged);
+	kvfree(d->data);
+	d->data = NULL;
+	d->charged = 0;
+	d->hold = 0;
+	d->pos = 0;
+	d->header_sent = false;
+}
+
 /**
  * tcpkit_nl_checkpoint_start() - TCPKIT_CMD_CONN_CHECKPOINT: take the snapshot
- * @cb: the dump; its request names the socket in TCPKIT_A_CONN_SOCK
+ * @cb: the dump; its request names the sockets in TCPKIT_A_CONN_SOCK, one
+ *	or more (at most TCPKIT_CHECKPOINT_SOCKS_MAX)
  *
- * Runs in the caller's context, so an fd names the caller's socket. With
- * stop the connection is parked in a hold owned by the requesting socket.
+ * Runs in the caller's context, so an fd names the caller's socket: every
+ * socket is looked up here. The first connection's snapshot is taken here
+ * too, the others' when the dump reaches them. With stop each connection
+ * is parked in a hold of its own, owned by the requesting socket.
  *
- * Return: 0, or -ENOMEM; other errors are kept for the first dumpit.
+ * Return: 0, or -ENOMEM when the dump's state cannot be allocated; other
+ * errors are kept for the first dumpit.
  */
 int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 {
 	struct nlattr **tb = tcpkit_dump_attrs(cb);
-	struct netlink_ext_ack ext = {};
-	struct tcpkit_hold *hold = NULL;
 	struct tcpkit_dump *d;
-	struct tcpkit_sk ts;
-	int err = 0;
+	int err;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;
 	tcpkit_prof_begin(&d->prof);
+	d->stop = nla_get_flag(tb[TCPKIT_A_CONN_STOP]);
 
-	if (!tb[TCPKIT_A_CONN_SOCK]) {
-		NL_SET_ERR_MSG(&ext, "missing sock: name the connection by fd or 4-tuple");
-		err = -EINVAL;
-	}
-	if (!err && nla_get_flag(tb[TCPKIT_A_CONN_STOP])) {
-		hold = tcpkit_hold_alloc();
-		if (!hold)
-			err = -ENOMEM;
-	}
-	if (!err)
-		err = tcpkit_sk_lookup(cb->skb, sock_net(cb->skb->sk),
-				       tb[TCPKIT_A_CONN_SOCK], &ts, &ext);
+	/* Errors are kept in @d for the first dumpit. */
+	err = tcpkit_dump_lookup(cb, d);
 	tcpkit_prof_mark(&d->prof, "lookup");
-	if (!err) {
-		err = tcpkit_may_read_queues(cb->skb, &ts, &ext);
-		if (!err)
-			err = tcpkit_snapshot(ts.sk, &d->conn, &d->data, hold,
-					      &d->prof, &ext);
-		if (!err && d->data) {
-			d->net = sock_net(ts.sk);
-			d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
-		}
-		if (!err && hold) {
-			d->hold = tcpkit_hold_start(hold, ts.sk, &d->conn,
-						    sock_net(cb->skb->sk),
-						    NETLINK_CB(cb->skb).portid);
-			hold = NULL;
-		}
-		tcpkit_sk_put(&ts);
-	}
-	tcpkit_hold_free(hold);
-	if (err) {
-		d->err = err;
-		d->errmsg = ext._msg;
-	}
+	if (!err)
+		tcpkit_dump_snap(cb, d);
 	return 0;
 }
 
@@ -781,12 +913,16 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /**
- * tcpkit_nl_conn_checkpoint_dumpit() - stream the snapshot
+ * tcpkit_nl_conn_checkpoint_dumpit() - stream the snapshots
  * @skb: the dump message buffer to fill
  * @cb: the dump
  *
- * First the header message, then as many data messages as fit, each with
- * snd-data then rcv-data chunks of at most TCPKIT_CHUNK_MAX bytes.
+ * For each connection in turn, first the header message, then as many
+ * data messages as fit, each with snd-data then rcv-data chunks of at
+ * most TCPKIT_CHUNK_MAX bytes; once a connection is all out, the next one
+ * is snapshotted and follows in the same buffer if it fits. An error is
+ * reported from a call that has added nothing (it ends the dump, its
+ * extack in NLMSG_DONE).
  *
  * Return: bytes added to @skb while more is to come, 0 once the last
  * message is in (the dump ends), or a negative errno.
@@ -798,10 +934,6 @@ int tcpkit_nl_conn_checkpoint_dumpit(struct sk_buff *skb,
 	u32 total;
 	void *hdr;
 
-	if (d->err) {
-		tcpkit_extack_set(cb->extack, d->errmsg);
-		return d->err;
-	}
 	/*
 	 * Before the first call: the dump machinery since .start, mostly
 	 * netlink_dump() allocating this message buffer (sized by the
@@ -809,65 +941,86 @@ int tcpkit_nl_conn_checkpoint_dumpit(struct sk_buff *skb,
 	 * allocator where init_on_alloc is on). Between later calls the
 	 * time is userspace's.
 	 */
-	if (d->header_sent)
-		tcpkit_prof_skip(&d->prof);
-	else
-		tcpkit_prof_mark(&d->prof, "msgbuf");
-
-	if (!d->header_sent) {
-		hdr = tcpkit_dump_hdr(skb, cb);
-		if (!hdr)
-			return -EMSGSIZE;
-		if ((d->hold && nla_put_u32(skb, TCPKIT_A_CONN_HOLD, d->hold)) ||
-		    tcpkit_conn_put_header(skb, &d->conn)) {
-			genlmsg_cancel(skb, hdr);
-			return -EMSGSIZE;
-		}
-		genlmsg_end(skb, hdr);
-		d->header_sent = true;
+	if (!d->err && !d->cur) {
+		if (d->header_sent)
+			tcpkit_prof_skip(&d->prof);
+		else
+			tcpkit_prof_mark(&d->prof, "msgbuf");
 	}
 
-	total = d->conn.snd_qlen + d->conn.rcv_qlen;
-	while (d->pos < total && tcpkit_dump_data(skb, cb, d))
-		;
-	tcpkit_prof_mark(&d->prof, "stream");
-	/* An empty message buffer would end the dump early. */
-	if (d->pos < total && !skb->len)
-		return -EMSGSIZE;
-	/*
-	 * All sent: 0 lets netlink_dump() put NLMSG_DONE in this same
-	 * buffer when it has room, so the caller's one recvmsg() gets the
-	 * last message and the end together; a positive return would queue
-	 * this buffer alone and make the next recvmsg() run the dump again
-	 * (a new message buffer allocated) only to find it finished.
-	 */
-	return d->pos < total ? skb->len : 0;
+	for (;;) {
+		if (d->err) {
+			/* This buffer goes first; the error in the next. */
+			if (skb->len)
+				return skb->len;
+			tcpkit_extack_set(cb->extack, d->errmsg);
+			return d->err;
+		}
+		if (!d->header_sent) {
+			hdr = tcpkit_dump_hdr(skb, cb);
+			if (!hdr)
+				return skb->len ?: -EMSGSIZE;
+			if ((d->hold &&
+			     nla_put_u32(skb, TCPKIT_A_CONN_HOLD, d->hold)) ||
+			    tcpkit_conn_put_header(skb, &d->conn)) {
+				genlmsg_cancel(skb, hdr);
+				return skb->len ?: -EMSGSIZE;
+			}
+			genlmsg_end(skb, hdr);
+			d->header_sent = true;
+		}
+
+		total = d->conn.snd_qlen + d->conn.rcv_qlen;
+		while (d->pos < total && tcpkit_dump_data(skb, cb, d))
+			;
+		if (!d->cur)
+			tcpkit_prof_mark(&d->prof, "stream");
+		/* An empty message buffer would end the dump early. */
+		if (d->pos < total)
+			return skb->len ?: -EMSGSIZE;
+		/*
+		 * All sent: 0 lets netlink_dump() put NLMSG_DONE in this
+		 * same buffer when it has room, so the caller's one
+		 * recvmsg() gets the last message and the end together; a
+		 * positive return would queue this buffer alone and make the
+		 * next recvmsg() run the dump again (a new message buffer
+		 * allocated) only to find it finished.
+		 */
+		if (d->cur + 1 >= d->n)
+			return 0;
+		if (!d->cur)
+			d->prof_bytes = d->pos;
+		tcpkit_dump_release(d);
+		d->cur++;
+		tcpkit_dump_snap(cb, d);
+	}
 }
 
 /**
- * tcpkit_nl_checkpoint_done() - free the snapshot
+ * tcpkit_nl_checkpoint_done() - free the snapshot and the socket references
  * @cb: the dump
  *
- * A hold the dump made stays (its owner ends it), unless the header that
- * names it never went out.
+ * The holds the dump made stay (their owner ends them), unless the header
+ * that names one never went out.
  *
  * Return: 0.
  */
 int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
 {
 	struct tcpkit_dump *d = (struct tcpkit_dump *)cb->args[0];
+	u32 i;
 
-	if (d) {
-		if (!d->err)
-			tcpkit_prof_report(&d->prof, "checkpoint", d->pos);
-		/* A hold whose id its owner never saw would wait for nothing. */
-		if (d->hold && !d->header_sent)
-			tcpkit_hold_drop(d->hold);
-		if (d->charged)
-			tcpkit_snap_uncharge(d->net, d->charged);
-		kvfree(d->data);
-		kfree(d);
-	}
+	if (!d)
+		return 0;
+	if (!d->err)
+		tcpkit_prof_report(&d->prof, "checkpoint",
+				   d->cur ? d->prof_bytes : d->pos);
+	tcpkit_dump_release(d);
+	for (i = 0; d->sks && i < d->n; i++)
+		if (d->sks[i])
+			sock_put(d->sks[i]);
+	kfree(d->sks);
+	kfree(d);
 	return 0;
 }
 

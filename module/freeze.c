@@ -485,6 +485,9 @@ int tcpkit_nl_conn_thaw_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "missing sock: the 4-tuple to thaw");
 		return -EINVAL;
 	}
+	err = tcpkit_sock_once(info, TCPKIT_A_CONN_SOCK);
+	if (err)
+		return err;
 	err = nla_parse_nested(tb, TCPKIT_A_SOCK_MAX, nest, tcpkit_sock_nl_policy,
 			       extack);
 	if (err)

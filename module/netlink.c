@@ -48,8 +48,10 @@ int tcpkit_nl_aimd_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	if (nest) {
-		err = tcpkit_sk_lookup(skb, genl_info_net(info), nest, &ts,
-				       info->extack);
+		err = tcpkit_sock_once(info, TCPKIT_A_AIMD_SOCK);
+		if (!err)
+			err = tcpkit_sk_lookup(skb, genl_info_net(info), nest,
+					       &ts, info->extack);
 		if (err)
 			return err;
 		lock_sock(ts.sk);
@@ -145,7 +147,10 @@ int tcpkit_nl_aimd_set_doit(struct sk_buff *skb, struct genl_info *info)
 	/* Attributes absent from the request keep their current value; the
 	 * socket lock makes the read-merge-write one step.
 	 */
-	err = tcpkit_sk_lookup(skb, genl_info_net(info), nest, &ts, extack);
+	err = tcpkit_sock_once(info, TCPKIT_A_AIMD_SOCK);
+	if (!err)
+		err = tcpkit_sk_lookup(skb, genl_info_net(info), nest, &ts,
+				       extack);
 	if (err)
 		return err;
 	lock_sock(ts.sk);

@@ -15,6 +15,7 @@
 #include <linux/in6.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
+#include <net/genetlink.h>
 #include <net/inet_hashtables.h>
 #include <net/inet6_hashtables.h>
 #include <net/ipv6.h>
@@ -265,6 +266,37 @@ int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
 		return tcpkit_sk_by_fd(skb, net, nest, tb, ts, extack);
 	}
 	return tcpkit_sk_by_tuple(skb, net, nest, tb, ts, extack);
+}
+
+/**
+ * tcpkit_sock_once() - refuse a request that repeats its sock nest
+ * @info: the request
+ * @type: the sock nest's attribute type (TCPKIT_A_CONN_SOCK or
+ *	TCPKIT_A_AIMD_SOCK)
+ *
+ * The policy validates every copy of an attribute but keeps only the last
+ * in info->attrs; only conn-checkpoint acts on several sockets, so the
+ * other commands refuse a second one rather than ignore the first.
+ *
+ * Return: 0, or -EINVAL with extack naming the repeated nest.
+ */
+int tcpkit_sock_once(const struct genl_info *info, int type)
+{
+	const struct nlattr *nla;
+	bool seen = false;
+	int rem;
+
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(nla) != type)
+			continue;
+		if (seen) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nla,
+					    "sock given more than once: only conn-checkpoint takes several");
+			return -EINVAL;
+		}
+		seen = true;
+	}
+	return 0;
 }
 
 /**

@@ -110,6 +110,8 @@ int tcpkit_sk_lookup(const struct sk_buff *skb, struct net *net,
 		     const struct nlattr *nest, struct tcpkit_sk *ts,
 		     struct netlink_ext_ack *extack);
 void tcpkit_sk_put(struct tcpkit_sk *ts);
+struct genl_info;
+int tcpkit_sock_once(const struct genl_info *info, int type);
 void tcpkit_sk_silence(struct sock *sk);
 
 /* checkpoint.c */

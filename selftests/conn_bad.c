@@ -484,4 +484,127 @@ TEST_F(bad, fd_and_tuple)
 	TH_LOG("\"%s\"", self->tk.msg);
 }
 
+/* A checkpoint request naming @n sockets: @fds[i % nfds], in order. */
+static struct nlmsghdr *ck_socks(FIXTURE_DATA(bad) *self, void *buf,
+				 const int *fds, int nfds, int n, bool stop)
+{
+	struct nlmsghdr *nlh;
+	int i;
+
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_CHECKPOINT, NLM_F_DUMP);
+	for (i = 0; i < n; i++)
+		tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, fds[i % nfds], NULL, NULL);
+	if (stop)
+		mnl_attr_put(nlh, TCPKIT_A_CONN_STOP, 0, NULL);
+	return nlh;
+}
+
+/* More than checkpoint-socks-max socks: refused, nothing checkpointed. */
+TEST_F(bad, checkpoint_too_many_socks)
+{
+	static unsigned char buf[64 << 10];
+	struct nlmsghdr *nlh;
+
+	nlh = ck_socks(self, buf, &self->a, 1,
+		       TCPKIT_CHECKPOINT_SOCKS_MAX + 1, true);
+	EXPECT_EQ(-E2BIG, tk_xfer(&self->tk, nlh, tk_img_cb, &self->im));
+	EXPECT_NE(0, self->tk.msg[0]);
+	EXPECT_EQ(0U, self->im.msgs);
+	TH_LOG("\"%s\"", self->tk.msg);
+	pair_works(_metadata, self);
+}
+
+/* As many as allowed: one header per sock, in one dump. */
+TEST_F(bad, checkpoint_socks_max)
+{
+	static unsigned char buf[64 << 10];
+	struct nlmsghdr *nlh;
+	int fds[2] = { self->a, self->b };
+
+	nlh = ck_socks(self, buf, fds, 2, TCPKIT_CHECKPOINT_SOCKS_MAX, false);
+	EXPECT_EQ(0, tk_xfer(&self->tk, nlh, tk_img_cb, &self->im))
+		TH_LOG("%s", self->tk.msg);
+	EXPECT_EQ((unsigned int)TCPKIT_CHECKPOINT_SOCKS_MAX, self->im.msgs);
+	pair_works(_metadata, self);
+}
+
+/* A bad sock in the middle of a set: its index in the message. */
+TEST_F(bad, checkpoint_set_bad_index)
+{
+	unsigned char buf[4096];
+	struct nlmsghdr *nlh;
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	int fds[3] = { self->a, u, self->b };
+
+	nlh = ck_socks(self, buf, fds, 3, 3, true);
+	EXPECT_EQ(-EPROTONOSUPPORT, tk_xfer(&self->tk, nlh, tk_img_cb,
+					    &self->im));
+	EXPECT_EQ(0U, self->im.msgs);
+	EXPECT_EQ(0, strncmp(self->tk.msg, "sock 1: ", 8))
+		TH_LOG("\"%s\"", self->tk.msg);
+	close(u);
+	pair_works(_metadata, self);
+}
+
+/* The other commands take one sock: a second is refused. */
+TEST_F(bad, repeated_sock)
+{
+	struct sockaddr_storage sa, da;
+	unsigned char buf[4096];
+	struct nlmsghdr *nlh;
+	socklen_t len;
+	int ret;
+
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_GET, NLM_F_ACK);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->a, NULL, NULL);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->b, NULL, NULL);
+	EXPECT_EQ(-EINVAL, tk_xfer(&self->tk, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(self->tk.msg, "more than once"))
+		TH_LOG("get: \"%s\"", self->tk.msg);
+
+	len = sizeof(sa);
+	ASSERT_EQ(0, getsockname(self->a, (void *)&sa, &len));
+	len = sizeof(da);
+	ASSERT_EQ(0, getpeername(self->a, (void *)&da, &len));
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_THAW, NLM_F_ACK);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, -1, &sa, &da);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, -1, &sa, &da);
+	EXPECT_EQ(-EINVAL, tk_xfer(&self->tk, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(self->tk.msg, "more than once"))
+		TH_LOG("thaw: \"%s\"", self->tk.msg);
+
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_AIMD_GET, NLM_F_ACK);
+	tk_put_sock(nlh, TCPKIT_A_AIMD_SOCK, self->a, NULL, NULL);
+	tk_put_sock(nlh, TCPKIT_A_AIMD_SOCK, self->a, NULL, NULL);
+	ret = tk_xfer(&self->tk, nlh, NULL, NULL);
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_NE(NULL, strstr(self->tk.msg, "more than once"))
+		TH_LOG("aimd-get: %d \"%s\"", ret, self->tk.msg);
+
+	/* restore: a good image, the target named twice; left untouched */
+	good_image(_metadata, self);
+	{
+		static unsigned char rbuf[1 << 16];
+		struct nlattr *a;
+		struct tcp_info ti;
+
+		len = sizeof(ti);
+		nlh = tk_msg(&self->tk, rbuf, TCPKIT_CMD_CONN_RESTORE,
+			     NLM_F_ACK);
+		tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->t, NULL, NULL);
+		tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->t, NULL, NULL);
+		img_for_each(a, &self->im) {
+			memcpy((char *)nlh + nlh->nlmsg_len, a,
+			       MNL_ALIGN(a->nla_len));
+			nlh->nlmsg_len += MNL_ALIGN(a->nla_len);
+		}
+		EXPECT_EQ(-EINVAL, tk_xfer(&self->tk, nlh, NULL, NULL));
+		EXPECT_NE(NULL, strstr(self->tk.msg, "more than once"))
+			TH_LOG("restore: \"%s\"", self->tk.msg);
+		ASSERT_EQ(0, getsockopt(self->t, SOL_TCP, TCP_INFO, &ti, &len));
+		EXPECT_EQ(7, ti.tcpi_state);	/* TCP_CLOSE, untouched */
+	}
+	pair_works(_metadata, self);
+}
+
 TEST_HARNESS_MAIN

@@ -294,6 +294,17 @@ static void put_attr(struct buf *b, uint16_t type, const void *data,
 	       NLA_ALIGN(NLA_HDRLEN + len) - NLA_HDRLEN - len);
 }
 
+/* Write attribute @type of @len bytes at @at, inside room already taken. */
+static void put_attr_at(struct buf *b, size_t at, uint16_t type,
+			const void *data, size_t len)
+{
+	struct nlattr *a = (void *)(b->p + at);
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy(a + 1, data, len);
+}
+
 static void put_int(struct buf *b, uint16_t type, unsigned char kind,
 		    uint32_t v)
 {
@@ -855,6 +866,39 @@ static size_t build_req(struct buf *b, uint16_t family, uint32_t seq,
 		break;
 	case TCPKIT_CMD_CONN_CHECKPOINT:
 		build_sock(b, TCPKIT_A_CONN_SOCK, false, &mut, &what);
+		if (fz_pct(8)) {
+			/*
+			 * A set (sock repeated): a few of any kind, or one
+			 * more fd than checkpoint-socks-max, which must be
+			 * refused. Never with stop.
+			 */
+			unsigned int k = fz_pct(15) ? TCPKIT_CHECKPOINT_SOCKS_MAX :
+				       1 + fz_below(4);
+			unsigned int i;
+
+			for (i = 0; i < k && k < 16; i++)
+				build_sock(b, TCPKIT_A_CONN_SOCK, false, &mut,
+					   &what);
+			for (i = 0; i < k && k >= 16; i++) {
+				unsigned char z[NLA_HDRLEN + 4] = { 0 };
+				uint32_t fd = fds[FD_TCP4];
+				size_t at = b->len;
+
+				put_attr(b, TCPKIT_A_CONN_SOCK | NLA_F_NESTED,
+					 z, sizeof(z));
+				if (b->len == at)
+					break;
+				put_attr_at(b, at + NLA_HDRLEN,
+					    TCPKIT_A_SOCK_FD, &fd, 4);
+			}
+			if (k >= 16 && i == k) {
+				set_reject(&mut);
+				what = "more socks than checkpoint-socks-max";
+			} else if (mut == M_NONE) {
+				mut = M_BENIGN;
+			}
+			break;
+		}
 		/* A stop would silence the world's connections: rarely. */
 		if (fz_pct(2))
 			put_attr(b, TCPKIT_A_CONN_STOP, NULL, 0);

@@ -12,12 +12,23 @@
  * tuple. A set with stop whose last socket does not exist fails naming
  * it and gives every hold back (nothing frozen, both ends talk). A set
  * held then aborted goes on; held, saved, committed and restored from the
- * file, it talks again. Bad arguments fail before anything is sent. KTAP
- * output; exit 4 (skip) without the module or without root.
+ * file, it talks again. Bad arguments fail before anything is sent.
+ *
+ * Then NBIG more connections with data queued both ways (at the server
+ * end, checkpointed, and at the client end): the set is one checkpoint
+ * dump (counted by the module's own profile log, one line per dump) and
+ * its images equal single checkpoints, queues byte for byte; a set with
+ * stop whose socket BAD_AT (a listener) cannot be checkpointed fails
+ * naming it, and every connection goes on with both streams intact; held,
+ * committed and restored, every connection carries both streams on,
+ * byte-exact. KTAP output; exit 4 (skip) without the module or without
+ * root.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +40,9 @@
 #include "sock_lib.h"
 
 #define NCONN	5
-#define PLAN	16
+#define NBIG	64
+#define BAD_AT	31
+#define PLAN	23
 
 static int cli[NCONN + 1], srv[NCONN + 1];
 static uint16_t lport, lport6;
@@ -175,6 +188,266 @@ static void listing(struct tcpkit *tk)
 	       "%s", tcpkit_last_error(tk));
 }
 
+/* Byte @off of stream @s: both ends can check what they read. */
+static unsigned char sbyte(int s, size_t off)
+{
+	return (unsigned char)(off * 131 + (off >> 9) + s * 29 + 7);
+}
+
+/* Write @n bytes of stream @s from *@off: 0, or -1. */
+static int swrite(int fd, int s, size_t *off, size_t n)
+{
+	unsigned char buf[4096];
+	size_t i, k;
+
+	while (n) {
+		k = n < sizeof(buf) ? n : sizeof(buf);
+		for (i = 0; i < k; i++)
+			buf[i] = sbyte(s, *off + i);
+		if (write(fd, buf, k) != (ssize_t)k)
+			return -1;
+		*off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Read exactly @n bytes of stream @s from *@off, checked: 0, or -1. */
+static int sread(int fd, int s, size_t *off, size_t n)
+{
+	unsigned char buf[4096];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t r, i;
+
+	while (n) {
+		if (poll(&p, 1, 3000) != 1)
+			return -1;
+		r = recv(fd, buf, n < sizeof(buf) ? n : sizeof(buf),
+			 MSG_DONTWAIT);
+		if (r <= 0)
+			return -1;
+		for (i = 0; i < r; i++)
+			if (buf[i] != sbyte(s, *off + i))
+				return -1;
+		*off += r;
+		n -= r;
+	}
+	return 0;
+}
+
+/* The module's profile switch: its old value, or -1. */
+static int profile_set(int on)
+{
+	const char *path = "/sys/module/tcpkit/parameters/profile";
+	char c = 0;
+	int fd, old;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1) {
+		close(fd);
+		return -1;
+	}
+	old = c == 'Y' || c == '1';
+	if (pwrite(fd, on ? "1" : "0", 1, 0) != 1)
+		old = -1;
+	close(fd);
+	return old;
+}
+
+/* /dev/kmsg at its end, to count the lines logged from now on. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Lines logged since kmsg_open() that contain @what. */
+static int kmsg_count(int fd, const char *what)
+{
+	char rec[2048];
+	int n = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (r <= 0)
+			break;
+		rec[r] = 0;
+		n += strstr(rec, what) != NULL;
+	}
+	return n;
+}
+
+/* Two images hold the same connection: state and queues, byte for byte. */
+static bool same_image(const struct tcpkit_image *a,
+		       const struct tcpkit_image *b)
+{
+	static const int ty[] = {
+		TCPKIT_A_CONN_SND_SEQ, TCPKIT_A_CONN_RCV_SEQ,
+		TCPKIT_A_CONN_SND_QLEN, TCPKIT_A_CONN_RCV_QLEN,
+		TCPKIT_A_CONN_SPORT, TCPKIT_A_CONN_DPORT, TCPKIT_A_CONN_STATE,
+		TCPKIT_A_CONN_MSS, TCPKIT_A_CONN_SNDBUF, TCPKIT_A_CONN_RCVBUF,
+	};
+	uint64_t va, vb, la, lb;
+	unsigned int ca, cb, q, i;
+	bool same = true;
+	char *pa, *pb;
+
+	for (i = 0; i < sizeof(ty) / sizeof(ty[0]); i++)
+		if (tcpkit_image_get_uint(a, ty[i], &va) ||
+		    tcpkit_image_get_uint(b, ty[i], &vb) || va != vb)
+			return false;
+	for (q = TCPKIT_QUEUE_SEND; q <= TCPKIT_QUEUE_RECV && same; q++) {
+		if (tcpkit_image_queue(a, q, &la, &ca) ||
+		    tcpkit_image_queue(b, q, &lb, &cb) || la != lb)
+			return false;
+		pa = malloc(la + 1);
+		pb = malloc(lb + 1);
+		same = pa && pb && !tcpkit_image_queue_copy(a, q, pa, la) &&
+		       !tcpkit_image_queue_copy(b, q, pb, lb) &&
+		       !memcmp(pa, pb, la);
+		free(pa);
+		free(pb);
+	}
+	return same;
+}
+
+/* Bytes queued at each end of the big set, per round. */
+#define QS(i)	(3000 + 17 * (i))	/* client to server, unread */
+#define QC(i)	(2000 + 13 * (i))	/* server to client, unread */
+
+static int bc[NBIG], bs[NBIG];
+static size_t bc_w[NBIG], bc_r[NBIG], bs_w[NBIG], bs_r[NBIG];
+
+/* Queue one round of data both ways on every big connection. */
+static int big_queue(const int *srv_fd)
+{
+	int i;
+
+	for (i = 0; i < NBIG; i++)
+		if (swrite(bc[i], 2 * i, &bc_w[i], QS(i)) ||
+		    swrite(srv_fd[i], 2 * i + 1, &bs_w[i], QC(i)))
+			return -1;
+	for (i = 0; i < NBIG; i++)
+		if (wait_inq(srv_fd[i], bc_w[i] - bc_r[i]) ||
+		    wait_inq(bc[i], bs_w[i] - bs_r[i]))
+			return -1;
+	return 0;
+}
+
+/* Drain what is queued both ways, checked, then one byte each way. */
+static int big_drain(const int *srv_fd)
+{
+	int i;
+
+	for (i = 0; i < NBIG; i++)
+		if (sread(srv_fd[i], 2 * i, &bc_r[i], bc_w[i] - bc_r[i]) ||
+		    sread(bc[i], 2 * i + 1, &bs_r[i], bs_w[i] - bs_r[i]) ||
+		    swrite(bc[i], 2 * i, &bc_w[i], 1) ||
+		    sread(srv_fd[i], 2 * i, &bc_r[i], 1) ||
+		    swrite(srv_fd[i], 2 * i + 1, &bs_w[i], 1) ||
+		    sread(bc[i], 2 * i + 1, &bs_r[i], 1))
+			return i;
+	return -1;
+}
+
+static void big_set(struct tcpkit *tk, int lfd, int lfd_port)
+{
+	struct tcpkit_sockref refs[NBIG];
+	const struct tcpkit_sockref *refp[NBIG];
+	struct tcpkit_image_set *set = NULL;
+	int fds[NBIG], errs[NBIG];
+	struct tcpkit_image *one = NULL;
+	int i, ret, bad, kfd, dumps, old;
+	char msg[512];
+	bool ok = true;
+
+	for (i = 0; ok && i < NBIG; i++)
+		ok = !pair(lfd, lfd_port, &bc[i], &bs[i]);
+	for (i = 0; i < NBIG; i++) {
+		refs[i] = (struct tcpkit_sockref){ .size = sizeof(refs[i]),
+						   .fd = ok ? bs[i] : -1 };
+		refp[i] = &refs[i];
+	}
+	ok = ok && !big_queue(bs);
+	result(ok, "big_set_up", "%d connections with data queued both ways",
+	       NBIG);
+	if (!ok)
+		return;
+
+	/* one dump for the whole set, images as single checkpoints make */
+	old = profile_set(1);
+	kfd = kmsg_open();
+	ret = tcpkit_checkpoint_set(tk, refp, NBIG, 0, &set);
+	dumps = kfd >= 0 && old >= 0 ?
+		kmsg_count(kfd, "tcpkit: profile checkpoint") : -1;
+	if (kfd >= 0)
+		close(kfd);
+	if (old >= 0)
+		profile_set(old);
+	printf("# %d connections: %d checkpoint dump(s)\n", NBIG, dumps);
+	result(!ret && tcpkit_image_set_count(set) == NBIG && dumps == 1,
+	       "big_set_one_dump", "ret %d, %d dumps: %s", ret, dumps,
+	       tcpkit_last_error(tk));
+	for (i = 0, bad = -1; !ret && i < NBIG && bad < 0; i++) {
+		if (tcpkit_checkpoint(tk, refp[i], 0, &one) ||
+		    !same_image(tcpkit_image_set_get(set, i), one))
+			bad = i;
+		tcpkit_image_free(one);
+		one = NULL;
+	}
+	result(!ret && bad < 0, "big_set_images_as_single",
+	       "connection %d differs: %s", bad, tcpkit_last_error(tk));
+	tcpkit_image_set_free(set);
+	set = NULL;
+
+	/* a listener in the middle: fails there, every one goes on */
+	refs[BAD_AT].fd = lfd;
+	ret = tcpkit_checkpoint_set(tk, refp, NBIG, TCPKIT_CHECKPOINT_STOP,
+				    &set);
+	snprintf(msg, sizeof(msg), "%s", tcpkit_last_error(tk));
+	printf("# %s\n", msg);
+	refs[BAD_AT].fd = bs[BAD_AT];
+	result(ret == -EOPNOTSUPP && !set && strstr(msg, "connection 31 of 64") &&
+	       strstr(msg, "listening") && strstr(msg, "given back") &&
+	       !frozen_count(tk), "big_set_bad_middle_fails",
+	       "ret %d: %s", ret, msg);
+	bad = big_drain(bs);
+	result(bad < 0, "big_set_bad_middle_all_go_on",
+	       "connection %d: stream broken", bad);
+
+	/* held, committed, restored: both streams go on, byte-exact */
+	ok = !big_queue(bs) &&
+	     !tcpkit_checkpoint_set(tk, refp, NBIG, TCPKIT_CHECKPOINT_STOP,
+				    &set) &&
+	     !tcpkit_commit_set(tk, set);
+	result(ok && frozen_count(tk) == NBIG, "big_set_held_committed", "%s",
+	       tcpkit_last_error(tk));
+	for (i = 0; ok && i < NBIG; i++) {
+		fds[i] = tcpkit_image_socket(tcpkit_image_set_get(set, i));
+		ok = fds[i] >= 0;
+	}
+	ret = ok ? tcpkit_restore_set(tk, tcpkit_image_set_images(set), fds,
+				      NBIG, 0, errs) : -1;
+	tcpkit_image_set_free(set);
+	bad = ret ? -2 : big_drain(fds);
+	result(!ret && bad < 0 && !frozen_count(tk), "big_set_restored",
+	       "ret %d, connection %d: %s", ret, bad, tcpkit_last_error(tk));
+	for (i = 0; i < NBIG; i++) {
+		if (!ret)
+			close(fds[i]);
+		close(bc[i]);
+		close(bs[i]);
+	}
+}
+
 int main(void)
 {
 	struct tcpkit_sockref refs[NCONN + 1];
@@ -286,6 +559,7 @@ int main(void)
 	result(tcpkit_checkpoint_set(tk, refp, 0, 0, &set) == -EINVAL &&
 	       tcpkit_checkpoint_set(tk, refp, 1, 0x80, &set) == -EINVAL,
 	       "set_bad_arguments", "%s", tcpkit_last_error(tk));
+	big_set(tk, lfd, lport);
 	tcpkit_close(tk);
 	if (test_no != PLAN)
 		printf("# ran %d tests, planned %d\n", test_no, PLAN);

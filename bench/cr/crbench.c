@@ -455,49 +455,71 @@ static void scale(int n)
 }
 
 /*
- * N idle connections checkpointed one by one (tcpkit_checkpoint()), then
- * restored as one set (tcpkit_restore_set(), socket() of each included):
- * "CRB scaleset tcpkit-set N total_ck_us total_rs_us sys_ck sys_rs", the
- * system calls per connection.
+ * N idle connections checkpointed one by one (tcpkit_checkpoint(): the
+ * cost before the kernel took a set in one dump), then as one set
+ * (tcpkit_checkpoint_set(): one dump per 1024), then restored as one set
+ * (tcpkit_restore_set(), socket() of each included): "CRB scaleset
+ * tcpkit-set N total_ck_us total_rs_us sys_ck sys_rs" for the set, the
+ * system calls per connection; "CRB scaleck N one_by_one_us set_us
+ * sys_one sys_set" compares the two checkpoints (us in all, calls per
+ * connection).
  */
 static void scale_set(int n)
 {
+	const struct tcpkit_sockref **refp = calloc(n, sizeof(*refp));
+	struct tcpkit_sockref *refs = calloc(n, sizeof(*refs));
 	struct tcpkit_image **img = calloc(n, sizeof(*img));
 	int *a = calloc(n, sizeof(int)), *b = calloc(n, sizeof(int));
 	int *errs = calloc(n, sizeof(int));
-	double t0, tck, trs;
-	unsigned long s0, sck, srs;
+	struct tcpkit_image_set *set = NULL;
+	unsigned long s0, sck, srs, sck1;
+	double t0, tck, trs, tck1;
 	int ret;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		pair(&a[i], &b[i], 0);
+		refs[i].fd = a[i];
+		refp[i] = &refs[i];
+	}
 	s0 = nsys;
 	t0 = now_us();
 	for (int i = 0; i < n; i++)
 		img[i] = ck(0, a[i]);
+	tck1 = now_us() - t0;
+	sck1 = nsys - s0;
+	for (int i = 0; i < n; i++)
+		tcpkit_image_free(img[i]);
+	s0 = nsys;
+	t0 = now_us();
+	ret = tcpkit_checkpoint_set(tk, refp, n, 0, &set);
 	tck = now_us() - t0;
 	sck = nsys - s0;
+	if (ret)
+		die("tcpkit_checkpoint_set", -ret);
 	for (int i = 0; i < n; i++)
 		kill_silently(a[i]);
 	s0 = nsys;
 	t0 = now_us();
 	for (int i = 0; i < n; i++)
 		a[i] = socket(AF_INET, SOCK_STREAM, 0);
-	ret = tcpkit_restore_set(tk, (const struct tcpkit_image *const *)img,
-				 a, n, 0, errs);
-	for (int i = 0; i < n; i++)
-		tcpkit_image_free(img[i]);
+	ret = tcpkit_restore_set(tk, tcpkit_image_set_images(set), a, n, 0,
+				 errs);
+	tcpkit_image_set_free(set);
 	trs = now_us() - t0;
 	srs = nsys - s0;
 	if (ret)
 		die("tcpkit_restore_set", ret < 0 ? -ret : EIO);
 	printf("CRB scaleset tcpkit-set %d %.0f %.0f %.2f %.2f\n", n, tck, trs,
 	       (double)sck / n, (double)srs / n);
+	printf("CRB scaleck %d %.0f %.0f %.2f %.2f\n", n, tck1, tck,
+	       (double)sck1 / n, (double)sck / n);
 	fflush(stdout);
 	for (int i = 0; i < n; i++) {
 		kill_silently(a[i]);
 		close(b[i]);
 	}
+	free(refp);
+	free(refs);
 	free(img);
 	free(a);
 	free(b);

@@ -49,9 +49,11 @@ def scaleset_section(raw, scale, lat):
     sys_soccr = None
     if ('soccr', 0) in lat:
         sys_soccr = lat[('soccr', 0)]['sck'] + lat[('soccr', 0)]['srs']
-    out = ['## Batched restore: tcpkit_restore_set()', '',
-           'N idle connections checkpointed one by one, then restored as one '
-           'set (`tcpkit_restore_set()`: up to 32 requests to a sendmsg(), '
+    out = ['## Batched checkpoint and restore: tcpkit_checkpoint_set(), tcpkit_restore_set()', '',
+           'N idle connections checkpointed as one set '
+           '(`tcpkit_checkpoint_set()`: one dump per 1024 connections), then '
+           'restored as one set '
+           '(`tcpkit_restore_set()`: up to 32 requests to a sendmsg(), '
            'their ACKs taken by recvmmsg(); socket() of each included), '
            'against the one-by-one runs of the scale table above with the '
            'same N; soccr\'s system calls per connection are those of its '
