@@ -1151,38 +1151,144 @@ out:
 }
 
 /* Commit or abort every held image of @set; the number that failed. */
+/* Commit or abort requests of a set that go out in one sendmsg(). */
+#define TK_HOLD_BATCH	128
+#define TK_HOLD_MSG	NLMSG_ALIGN(NLMSG_HDRLEN + GENL_HDRLEN + \
+				    NLA_HDRLEN + sizeof(uint32_t))
+
+/* One batch of hold requests, sent together, their ACKs matched by seq. */
+struct tk_hold_batch {
+	unsigned char buf[TK_HOLD_BATCH * TK_HOLD_MSG]
+		__attribute__((aligned(8)));
+	uint32_t seq[TK_HOLD_BATCH];
+	size_t idx[TK_HOLD_BATCH];	/* position in the set */
+	int err[TK_HOLD_BATCH];		/* 1: no ACK yet */
+	unsigned int n;
+};
+
+/* Failures of a set's hold requests: how many, the first one's text. */
+struct tk_hold_fails {
+	int n;
+	int err;
+	char msg[TK_ERRLEN];
+};
+
+static void tk_hold_fail(struct tcpkit *tk, struct tk_hold_fails *f,
+			 size_t i, int err)
+{
+	if (f->n++)
+		return;
+	f->err = -err;
+	snprintf(f->msg, sizeof(f->msg), "connection %zu: %.400s", i,
+		 tk->errmsg);
+}
+
+/*
+ * Send @b's requests in one sendmsg() and take their ACKs: b->err[] gets
+ * each outcome, @f the failures (with their text, which only the ACK
+ * being read has).
+ */
+static void tk_hold_batch_run(struct tcpkit *tk, struct tk_hold_batch *b,
+			      struct tk_hold_fails *f)
+{
+	struct iovec iov = { b->buf, (size_t)b->n * TK_HOLD_MSG };
+	const struct nlmsghdr *nlh, *req;
+	unsigned int left = b->n, k;
+	const unsigned char *dgram;
+	ssize_t n;
+	int ret, len;
+
+	for (k = 0; k < b->n; k++)
+		b->err[k] = 1;
+	ret = tk_send_iov(tk, &iov, 1, iov.iov_len);
+	while (!ret && left) {
+		ret = tk_recv(tk, &dgram, &n);
+		if (ret)
+			break;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)dgram; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_pid != tk->portid)
+				continue;
+			for (k = 0; k < b->n; k++)
+				if (b->err[k] == 1 && b->seq[k] == nlh->nlmsg_seq)
+					break;
+			if (k == b->n)
+				continue;	/* stale */
+			req = (const struct nlmsghdr *)(b->buf + k * TK_HOLD_MSG);
+			b->err[k] = tk_ack_error(tk, nlh, req);
+			if (b->err[k])
+				tk_hold_fail(tk, f, b->idx[k], b->err[k]);
+			left--;
+		}
+	}
+	/* sent but not acknowledged (ENOBUFS, a dead socket): unknown */
+	for (k = 0; k < b->n; k++) {
+		if (b->err[k] != 1)
+			continue;
+		b->err[k] = ret ? ret : -EIO;
+		tk_hold_fail(tk, f, b->idx[k], b->err[k]);
+	}
+}
+
+/*
+ * Commit (or abort) every hold of @set, TK_HOLD_BATCH requests to a
+ * sendmsg(). A commit that fails gives its connection back (never left
+ * held, as after a lapse).
+ */
 static int tk_set_holds(struct tcpkit *tk, struct tcpkit_image_set *set,
 			bool commit)
 {
-	char first[TK_ERRLEN] = "";
+	uint8_t cmd = commit ? TCPKIT_CMD_CONN_COMMIT : TCPKIT_CMD_CONN_ABORT;
+	struct tk_hold_fails f = { 0 };
+	struct tk_hold_batch *b;
 	struct tcpkit_image *img;
-	int failed = 0, err = 0;
-	size_t i;
+	struct nlmsghdr *nlh;
+	unsigned int k;
+	size_t i = 0;
+	int ret;
 
 	if (!set)
 		return tk_err(tk, EINVAL, "no image set given");
-	for (i = 0; i < set->n; i++) {
-		img = set->imgs[i];
-		if (!img->hold)
-			continue;
-		if (commit ? !tcpkit_commit(tk, img) : !tcpkit_abort(tk, img))
-			continue;
-		if (!failed++) {
-			err = errno;
-			snprintf(first, sizeof(first), "connection %zu: %.400s",
-				 i, tk->errmsg);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return tk_errno(tk, ENOMEM, NULL);
+	while (i < set->n) {
+		for (b->n = 0; i < set->n && b->n < TK_HOLD_BATCH; i++) {
+			img = set->imgs[i];
+			if (!img->hold)
+				continue;
+			if (img->hold_portid != tk->portid) {
+				/* refused here, as tcpkit_commit() would */
+				ret = tk_hold_request(tk, img, cmd);
+				tk_hold_fail(tk, &f, i, ret);
+				continue;
+			}
+			nlh = tk_msg_start(tk, b->buf + b->n * TK_HOLD_MSG,
+					   cmd, NLM_F_ACK);
+			mnl_attr_put_u32(nlh, TCPKIT_A_CONN_HOLD, img->hold);
+			b->seq[b->n] = nlh->nlmsg_seq;
+			b->idx[b->n++] = i;
 		}
-		/* never left held: given back, as after a lapse */
-		if (commit && img->hold)
-			tcpkit_abort(tk, img);
+		if (b->n)
+			tk_hold_batch_run(tk, b, &f);
+		for (k = 0; k < b->n; k++) {
+			img = set->imgs[b->idx[k]];
+			if (!b->err[k])
+				img->hold = 0;
+			else if (commit)
+				tcpkit_abort(tk, img);
+		}
 	}
-	if (!failed) {
+	free(b);
+	if (!f.n) {
 		tk_clear_err(tk);
 		return 0;
 	}
-	tk_err(tk, err, "%d of %zu connections not %s; the first, %s",
-	       failed, set->n, commit ? "committed" : "given back", first);
-	return failed;
+	tk_err(tk, f.err, "%d of %zu connections not %s; the first, %s",
+	       f.n, set->n, commit ? "committed" : "given back", f.msg);
+	return f.n;
 }
 
 int tcpkit_commit_set(struct tcpkit *tk, struct tcpkit_image_set *set)

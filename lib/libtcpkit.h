@@ -489,11 +489,12 @@ int tcpkit_checkpoint_set(struct tcpkit *tk,
 			  unsigned int flags, struct tcpkit_image_set **setp);
 
 /*
- * tcpkit_commit() or tcpkit_abort() on every held image of @set. All are
- * tried; returns the number that failed (0: none; the first one's text in
- * tcpkit_strerror()) or a negative errno for bad arguments. After a
- * failed commit the library aborts that hold, so that the connection is
- * given back rather than left held.
+ * tcpkit_commit() or tcpkit_abort() on every held image of @set, the
+ * requests 128 to a sendmsg() and their acknowledgments several to a
+ * receive call. All are tried; returns the number that failed (0: none;
+ * the first one's text in tcpkit_strerror()) or a negative errno for bad
+ * arguments. After a failed commit the library aborts that hold, so that
+ * the connection is given back rather than left held.
  */
 int tcpkit_commit_set(struct tcpkit *tk, struct tcpkit_image_set *set);
 int tcpkit_abort_set(struct tcpkit *tk, struct tcpkit_image_set *set);

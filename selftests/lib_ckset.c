@@ -42,12 +42,38 @@
 #define NCONN	5
 #define NBIG	64
 #define BAD_AT	31
-#define PLAN	23
+#define PLAN	24
 
 static int cli[NCONN + 1], srv[NCONN + 1];
 static uint16_t lport, lport6;
 
 /* A listener on @family's loopback (IPv6: dual stack); its port. */
+#define FREEZE_MS	"/sys/module/tcpkit/parameters/freeze_ms"
+
+/* Write @val to @path; its old value into @old first when given. */
+static int write_param(const char *path, const char *val, char *old,
+		       size_t len)
+{
+	FILE *f;
+	int ret;
+
+	if (old) {
+		f = fopen(path, "r");
+		if (!f || !fgets(old, (int)len, f)) {
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		old[strcspn(old, "\n")] = 0;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
 static int listener(int family, uint16_t *port)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
@@ -454,7 +480,7 @@ int main(void)
 	const struct tcpkit_sockref *refp[NCONN + 1];
 	struct tcpkit_image_set *set = NULL, *back;
 	int fds[NCONN], errs[NCONN];
-	char path[64], msg[512];
+	char path[64], msg[512], old[32];
 	size_t nfrozen;
 	int lfd, lfd6, i, ret, bad;
 	struct tcpkit *tk;
@@ -529,6 +555,29 @@ int main(void)
 	       "ret %d, connection %d silent: %s", ret, bad,
 	       tcpkit_last_error(tk));
 	tcpkit_image_set_free(set);
+
+	/*
+	 * The holds lapse before the commit: every commit of the batch is
+	 * refused by its own ACK, and the connections went on meanwhile.
+	 */
+	ok = !write_param(FREEZE_MS, "200", old, sizeof(old)) &&
+	     !tcpkit_checkpoint_set(tk, refp, NCONN, TCPKIT_CHECKPOINT_STOP,
+				    &set);
+	if (ok) {
+		usleep(600000);
+		ret = tcpkit_commit_set(tk, set);
+		snprintf(msg, sizeof(msg), "%s", tcpkit_last_error(tk));
+		printf("# %s\n", msg);
+	}
+	write_param(FREEZE_MS, old, NULL, 0);
+	for (i = 0, bad = -1; ok && i < NCONN && bad < 0; i++)
+		if (talk(cli[i], srv[i]))
+			bad = i;
+	result(ok && ret == NCONN && strstr(msg, "not committed") &&
+	       !frozen_count(tk) && bad < 0, "set_commit_after_lapse",
+	       "ret %d, connection %d silent: %s", ret, bad, msg);
+	tcpkit_image_set_free(set);
+	set = NULL;
 
 	/* held, saved, committed, read back and restored */
 	snprintf(path, sizeof(path), "/tmp/lib_ckset.%d", (int)getpid());
