@@ -1150,7 +1150,6 @@ out:
 		      "; every connection held was given back" : "");
 }
 
-/* Commit or abort every held image of @set; the number that failed. */
 /* Commit or abort requests of a set that go out in one sendmsg(). */
 #define TK_HOLD_BATCH	128
 #define TK_HOLD_MSG	NLMSG_ALIGN(NLMSG_HDRLEN + GENL_HDRLEN + \
