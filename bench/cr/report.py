@@ -112,8 +112,8 @@ def targets_section(raw, lat, mem, scale, ns):
         so = scale[('soccr', 1000)]
         r = (so[0] + so[1]) / (ck + rs)
         w('| 1000 idle, batched: per connection at least 3x faster than '
-          'soccr\'s | soccr/tcpkit = %.2f (checkpoint one by one, restore '
-          'as a set) | %s |' % (r, 'yes' if r >= 3 else 'no'))
+          'soccr\'s | soccr/tcpkit = %.2f (checkpoint and restore as '
+          'sets) | %s |' % (r, 'yes' if r >= 3 else 'no'))
         r = (s['sck'] + s['srs']) / (sck + srs)
         w('| 1000 idle, batched: at least 20x fewer syscalls per connection '
           '| %.2f vs %.0f: %.1fx | %s |' % (sck + srs, s['sck'] + s['srs'],
