@@ -293,6 +293,24 @@ static ssize_t tk_read_payload(int fd, uint32_t plen, unsigned char **out)
 	return have;
 }
 
+/* The file header, whole: 0, or -1 with the error set. */
+static int tk_read_header(int fd, unsigned char hdr[TCPKIT_IMAGE_HDR_LEN])
+{
+	ssize_t n = tk_read_full(fd, hdr, TCPKIT_IMAGE_HDR_LEN);
+
+	if (n < 0) {
+		tk_errno(NULL, (int)-n, "image: read");
+		return -1;
+	}
+	if (n < TCPKIT_IMAGE_HDR_LEN) {
+		tk_err(NULL, EINVAL,
+		       "image: truncated: %zd bytes, the header alone is %u",
+		       n, TCPKIT_IMAGE_HDR_LEN);
+		return -1;
+	}
+	return 0;
+}
+
 struct tcpkit_image *tcpkit_image_read_fd(int fd)
 {
 	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN];
@@ -300,17 +318,8 @@ struct tcpkit_image *tcpkit_image_read_fd(int fd)
 	uint32_t plen;
 	ssize_t n;
 
-	n = tk_read_full(fd, hdr, sizeof(hdr));
-	if (n < 0) {
-		tk_errno(NULL, (int)-n, "image: read");
+	if (tk_read_header(fd, hdr))
 		return NULL;
-	}
-	if ((size_t)n < sizeof(hdr)) {
-		tk_err(NULL, EINVAL,
-		       "image: truncated: %zd bytes, the header alone is %u",
-		       n, TCPKIT_IMAGE_HDR_LEN);
-		return NULL;
-	}
 	if (tk_check_header(hdr, &plen))
 		return NULL;
 	n = tk_read_payload(fd, plen, &payload);
@@ -905,17 +914,8 @@ struct tcpkit_image_set *tcpkit_image_set_read_fd(int fd)
 	size_t i;
 	int ret;
 
-	n = tk_read_full(fd, hdr, sizeof(hdr));
-	if (n < 0) {
-		tk_errno(NULL, (int)-n, "image: read");
+	if (tk_read_header(fd, hdr))
 		return NULL;
-	}
-	if ((size_t)n < sizeof(hdr)) {
-		tk_err(NULL, EINVAL,
-		       "image: truncated: %zd bytes, the header alone is %u",
-		       n, TCPKIT_IMAGE_HDR_LEN);
-		return NULL;
-	}
 	if (tk_check_header_any(hdr, true, &plen))
 		return NULL;
 	r.set = tcpkit_image_set_new();
