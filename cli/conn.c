@@ -113,17 +113,13 @@ static int checkpoint_kw(void *ctx, int *argcp, char ***argvp)
 }
 
 /*
- * Standard output: all of it written, then fsync'ed if it is a file. A
- * pipe, FIFO or device has no later point of durability than that.
+ * Standard output, written: fsync'ed if it is a file. A pipe, FIFO or
+ * device has no later point of durability than all of it written.
  */
-static int save_stdout(const struct tcpkit_image *img, char *why, size_t len)
+static int sync_stdout(char *why, size_t len)
 {
 	struct stat st;
 
-	if (tcpkit_image_write_fd(img, STDOUT_FILENO)) {
-		snprintf(why, len, "%s", tcpkit_strerror());
-		return -1;
-	}
 	if (fstat(STDOUT_FILENO, &st) ||
 	    (S_ISREG(st.st_mode) && fsync(STDOUT_FILENO))) {
 		snprintf(why, len, "image: standard output: %s",
@@ -131,6 +127,15 @@ static int save_stdout(const struct tcpkit_image *img, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+static int save_stdout(const struct tcpkit_image *img, char *why, size_t len)
+{
+	if (tcpkit_image_write_fd(img, STDOUT_FILENO)) {
+		snprintf(why, len, "%s", tcpkit_strerror());
+		return -1;
+	}
+	return sync_stdout(why, len);
 }
 
 /* Write @img to @file ("-": standard output) durably; @why on failure. */
@@ -204,8 +209,6 @@ static int checkpoint_save(struct tcpkit *tk, struct tcpkit_sockref *ref,
 static int save_set(const struct tcpkit_image_set *set, const char *file,
 		    char *why, size_t len)
 {
-	struct stat st;
-
 	if (strcmp(file, "-")) {
 		if (tcpkit_image_set_write_file(set, file)) {
 			snprintf(why, len, "%s", tcpkit_strerror());
@@ -217,13 +220,7 @@ static int save_set(const struct tcpkit_image_set *set, const char *file,
 		snprintf(why, len, "%s", tcpkit_strerror());
 		return -1;
 	}
-	if (fstat(STDOUT_FILENO, &st) ||
-	    (S_ISREG(st.st_mode) && fsync(STDOUT_FILENO))) {
-		snprintf(why, len, "image: standard output: %s",
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sync_stdout(why, len);
 }
 
 /*

@@ -596,41 +596,69 @@ static void tk_set_fail(struct tcpkit *tk, struct tk_set_first *first,
 	snprintf(first->msg, sizeof(first->msg), "%s", tk->errmsg);
 }
 
+/* Where tk_next_ack() is in the datagrams received. */
+struct tk_acks {
+	const struct nlmsghdr *nlh;	/* the next message to look at */
+	int len;			/* bytes from it to the datagram's end */
+};
+
+/*
+ * The next NLMSG_ERROR addressed to @tk, from the datagram being read or
+ * the next one received: 0 with *@ack set, or the receive's error.
+ */
+static int tk_next_ack(struct tcpkit *tk, struct tk_acks *a,
+		       const struct nlmsghdr **ack)
+{
+	const struct nlmsghdr *nlh;
+	const unsigned char *dgram;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		while (a->nlh && mnl_nlmsg_ok(a->nlh, a->len)) {
+			nlh = a->nlh;
+			a->nlh = mnl_nlmsg_next(nlh, &a->len);
+			if (nlh->nlmsg_type == NLMSG_ERROR &&
+			    nlh->nlmsg_pid == tk->portid) {
+				*ack = nlh;
+				return 0;
+			}
+		}
+		ret = tk_recv(tk, &dgram, &n);
+		if (ret)
+			return ret;
+		a->nlh = (const struct nlmsghdr *)dgram;
+		a->len = (int)n;
+	}
+}
+
 /* Collect the ACK of every request of @b; errs[] gets each outcome. */
 static void tk_set_collect(struct tcpkit *tk, struct tk_set_batch *b,
 			   const int *fds, int *errs,
 			   struct tk_set_first *first)
 {
 	unsigned int left = b->n, k;
-	const unsigned char *dgram;
 	const struct nlmsghdr *nlh;
-	int ret = 0, len, err;
-	ssize_t n;
+	struct tk_acks acks = { 0 };
+	int ret = 0, err;
 
 	while (left) {
-		ret = tk_recv(tk, &dgram, &n);
+		ret = tk_next_ack(tk, &acks, &nlh);
 		if (ret)
 			break;
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)dgram; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_pid != tk->portid)
-				continue;
-			for (k = 0; k < b->n; k++)
-				if (!b->acked[k] &&
-				    b->rq[k].nlh->nlmsg_seq == nlh->nlmsg_seq)
-					break;
-			if (k == b->n)
-				continue;	/* stale */
-			b->acked[k] = true;
-			left--;
-			err = tk_ack_error(tk, nlh, b->rq[k].nlh);
-			if (err)
-				tk_set_fail(tk, first, errs, b->idx[k], err);
-			else
-				errs[b->idx[k]] = 0;
-		}
+		for (k = 0; k < b->n; k++)
+			if (!b->acked[k] &&
+			    b->rq[k].nlh->nlmsg_seq == nlh->nlmsg_seq)
+				break;
+		if (k == b->n)
+			continue;	/* stale */
+		b->acked[k] = true;
+		left--;
+		err = tk_ack_error(tk, nlh, b->rq[k].nlh);
+		if (err)
+			tk_set_fail(tk, first, errs, b->idx[k], err);
+		else
+			errs[b->idx[k]] = 0;
 	}
 	if (!left)
 		return;
@@ -1193,34 +1221,26 @@ static void tk_hold_batch_run(struct tcpkit *tk, struct tk_hold_batch *b,
 	struct iovec iov = { b->buf, (size_t)b->n * TK_HOLD_MSG };
 	const struct nlmsghdr *nlh, *req;
 	unsigned int left = b->n, k;
-	const unsigned char *dgram;
-	ssize_t n;
-	int ret, len;
+	struct tk_acks acks = { 0 };
+	int ret;
 
 	for (k = 0; k < b->n; k++)
 		b->err[k] = 1;
 	ret = tk_send_iov(tk, &iov, 1, iov.iov_len);
 	while (!ret && left) {
-		ret = tk_recv(tk, &dgram, &n);
+		ret = tk_next_ack(tk, &acks, &nlh);
 		if (ret)
 			break;
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)dgram; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_pid != tk->portid)
-				continue;
-			for (k = 0; k < b->n; k++)
-				if (b->err[k] == 1 && b->seq[k] == nlh->nlmsg_seq)
-					break;
-			if (k == b->n)
-				continue;	/* stale */
-			req = (const struct nlmsghdr *)(b->buf + k * TK_HOLD_MSG);
-			b->err[k] = tk_ack_error(tk, nlh, req);
-			if (b->err[k])
-				tk_hold_fail(tk, f, b->idx[k], b->err[k]);
-			left--;
-		}
+		for (k = 0; k < b->n; k++)
+			if (b->err[k] == 1 && b->seq[k] == nlh->nlmsg_seq)
+				break;
+		if (k == b->n)
+			continue;	/* stale */
+		req = (const struct nlmsghdr *)(b->buf + k * TK_HOLD_MSG);
+		b->err[k] = tk_ack_error(tk, nlh, req);
+		if (b->err[k])
+			tk_hold_fail(tk, f, b->idx[k], b->err[k]);
+		left--;
 	}
 	/* sent but not acknowledged (ENOBUFS, a dead socket): unknown */
 	for (k = 0; k < b->n; k++) {

@@ -311,17 +311,13 @@ static int tk_read_header(int fd, unsigned char hdr[TCPKIT_IMAGE_HDR_LEN])
 	return 0;
 }
 
-struct tcpkit_image *tcpkit_image_read_fd(int fd)
+/* The payload of a version-1 file whose header @hdr was read: an image. */
+static struct tcpkit_image *tk_read_v1(int fd, const unsigned char *hdr,
+				       uint32_t plen)
 {
-	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN];
 	unsigned char *payload = NULL;
-	uint32_t plen;
 	ssize_t n;
 
-	if (tk_read_header(fd, hdr))
-		return NULL;
-	if (tk_check_header(hdr, &plen))
-		return NULL;
 	n = tk_read_payload(fd, plen, &payload);
 	if (n < 0 || (size_t)n != plen) {
 		free(payload);
@@ -338,6 +334,18 @@ struct tcpkit_image *tcpkit_image_read_fd(int fd)
 		return NULL;
 	}
 	return tk_decode(hdr, payload, plen);
+}
+
+struct tcpkit_image *tcpkit_image_read_fd(int fd)
+{
+	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN];
+	uint32_t plen;
+
+	if (tk_read_header(fd, hdr))
+		return NULL;
+	if (tk_check_header(hdr, &plen))
+		return NULL;
+	return tk_read_v1(fd, hdr, plen);
 }
 
 struct tcpkit_image *tcpkit_image_read_file(const char *path)
@@ -906,11 +914,10 @@ out:
 
 struct tcpkit_image_set *tcpkit_image_set_read_fd(int fd)
 {
-	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN], *payload = NULL;
+	unsigned char hdr[TCPKIT_IMAGE_HDR_LEN];
 	struct tk_set_reader r = { .fd = fd };
 	struct tcpkit_image *img;
 	uint32_t plen;
-	ssize_t n;
 	size_t i;
 	int ret;
 
@@ -936,23 +943,7 @@ struct tcpkit_image_set *tcpkit_image_set_read_fd(int fd)
 	}
 
 	/* version 1: one connection, read as tcpkit_image_read_fd() does */
-	n = tk_read_payload(fd, plen, &payload);
-	if (n < 0 || (size_t)n != plen) {
-		free(payload);
-		if (n == -EMSGSIZE)
-			tk_err(NULL, EINVAL,
-			       "image: trailing garbage after the %u-byte payload",
-			       plen);
-		else if (n < 0)
-			tk_errno(NULL, (int)-n, "image: read");
-		else
-			tk_err(NULL, EINVAL,
-			       "image: truncated: header announces %u payload bytes, %zd present",
-			       plen, n);
-		tcpkit_image_set_free(r.set);
-		return NULL;
-	}
-	img = tk_decode(hdr, payload, plen);
+	img = tk_read_v1(fd, hdr, plen);
 	if (!img || tcpkit_image_set_add(r.set, img)) {
 		tcpkit_image_free(img);
 		tcpkit_image_set_free(r.set);

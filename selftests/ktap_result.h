@@ -31,4 +31,15 @@ result(bool ok, const char *name, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* The plan, every test of it skipped for @why; 4, kselftest's skip. */
+static inline int ktap_skip_all(const char *name, int plan, const char *why)
+{
+	int i;
+
+	printf("TAP version 13\n1..%d\n", plan);
+	for (i = 0; i < plan; i++)
+		printf("ok %d %s # SKIP %s\n", i + 1, name, why);
+	return 4;
+}
+
 #endif /* KTAP_RESULT_H */

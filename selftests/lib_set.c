@@ -60,18 +60,11 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0 || netns_private()) {
-		printf("TAP version 13\n1..%d\n", PLAN);
-		for (i = 0; i < PLAN; i++)
-			printf("ok %d lib_set # SKIP needs root\n", i + 1);
-		return 4;
+		return ktap_skip_all("lib_set", PLAN, "needs root");
 	}
 	tk = tcpkit_open();
 	if (!tk) {
-		printf("TAP version 13\n1..%d\n", PLAN);
-		for (i = 0; i < PLAN; i++)
-			printf("ok %d lib_set # SKIP %s\n", i + 1,
-			       tcpkit_strerror());
-		return 4;
+		return ktap_skip_all("lib_set", PLAN, tcpkit_strerror());
 	}
 	printf("TAP version 13\n1..%d\n", PLAN);
 
