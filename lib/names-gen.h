@@ -100,6 +100,7 @@ static const char *const tk_frozen_attr_names[TCPKIT_A_FROZEN_MAX + 1] = {
 	[TCPKIT_A_FROZEN_EXPIRES_MS] = "expires_ms",
 	[TCPKIT_A_FROZEN_DROPPED] = "dropped",
 	[TCPKIT_A_FROZEN_PAD] = "pad",
+	[TCPKIT_A_FROZEN_PARKED] = "parked",
 };
 
 #endif /* TCPKIT_NAMES_GEN_H */

@@ -538,8 +538,14 @@ out:
 	release_sock(sk);
 	tcpkit_prof_mark(prof, "release");
 	if (err) {
-		if (hold)
-			tcpkit_freeze_del(sock_net(sk), c);
+		if (hold) {
+			struct sk_buff_head parked;
+
+			/* The original was never held: it takes them. */
+			__skb_queue_head_init(&parked);
+			tcpkit_freeze_del(sock_net(sk), c, &parked);
+			tcpkit_freeze_deliver(sock_net(sk), &parked);
+		}
 		if (data)
 			tcpkit_snap_uncharge(sock_net(sk),
 					     (u64)c->snd_qlen + c->rcv_qlen);

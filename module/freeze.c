@@ -4,11 +4,19 @@
  *
  * A checkpoint with stop freezes the connection's 4-tuple in the socket's
  * netns: from then on this module's own netfilter hooks (LOCAL_IN, IPv4
- * and IPv6) drop the tuple's arriving segments, so that once the original
- * is gone the kernel, which no longer has a socket for the tuple, never
- * answers the peer with an RST; while the original is held, LOCAL_OUT
- * drops its leaving segments too, so that it says nothing whatever its
- * owner does. The peer retransmits into the void and sees a pause.
+ * and IPv6) keep the tuple's arriving segments away from the stack, so
+ * that once the original is gone the kernel, which no longer has a socket
+ * for the tuple, never answers the peer with an RST; while the original is
+ * held, LOCAL_OUT drops its leaving segments too, so that it says nothing
+ * whatever its owner does.
+ *
+ * The arriving segments are kept (parked), up to park_kb of their memory
+ * per tuple, and handed to the stack again when a restore of the tuple
+ * in this netns goes live or the original comes back (abort): the bytes
+ * the peer sent during the freeze arrive at once, not a backed-off RTO of
+ * the peer later. A thaw, a lapse or the netns's end drops them: by then
+ * the connection may live elsewhere, and this host would answer them with
+ * RSTs. Segments beyond the limit are dropped; the peer retransmits them.
  *
  * While the original is held (hold.c) the freeze cannot lapse or be thawed;
  * the hold's own lifetime ends it. After a commit, a freeze ends when a
@@ -27,10 +35,12 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/rculist.h>
+#include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -70,6 +80,25 @@ module_param_cb(freeze_ms, &freeze_ms_ops, &freeze_ms, 0644);
 MODULE_PARM_DESC(freeze_ms,
 		 "lifetime of the freeze a checkpoint with stop makes, ms: 100 to 3600000 (default 30000)");
 
+#define TCPKIT_PARK_KB_MAX	65536
+#define TCPKIT_PARK_NET_MAX	(64U << 20)	/* bytes, per netns */
+
+static unsigned int park_kb = 1024;
+
+static int park_kb_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, TCPKIT_PARK_KB_MAX);
+}
+
+static const struct kernel_param_ops park_kb_ops = {
+	.set = park_kb_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(park_kb, &park_kb_ops, &park_kb, 0644);
+MODULE_PARM_DESC(park_kb,
+		 "memory of a frozen tuple's arriving segments kept for its restore, KiB: 0 (drop them) to 65536 (default 1024)");
+
 /**
  * struct tcpkit_fkey - a 4-tuple as the hook sees it, zero-padded
  * @family: AF_INET or AF_INET6 (dual-stack sockets talking IPv4: AF_INET)
@@ -93,6 +122,9 @@ struct tcpkit_frozen {
 	unsigned long expires;		/* jiffies */
 	bool held;			/* the original is held: no lapse */
 	atomic64_t dropped;
+	struct sk_buff_head parked;	/* arriving segments kept; its lock: */
+	unsigned int parked_bytes;	/* their truesize */
+	bool ended;			/* out of the table: keep no more */
 };
 
 struct tcpkit_net {
@@ -103,6 +135,7 @@ struct tcpkit_net {
 	struct mutex hooks_lock;	/* hooked; held over a first insert */
 	bool hooked;
 	struct net *net;
+	atomic_t parked_bytes;		/* of all its freezes */
 };
 
 static unsigned int tcpkit_net_id __read_mostly;
@@ -148,17 +181,62 @@ static void tcpkit_conn_key(const struct tcpkit_conn *c, struct tcpkit_fkey *k)
 	}
 }
 
-static void tcpkit_frozen_del(struct tcpkit_net *tn, struct tcpkit_frozen *f)
+/* Out of the table; its kept segments go to the end of @parked. */
+static void tcpkit_frozen_del(struct tcpkit_net *tn, struct tcpkit_frozen *f,
+			      struct sk_buff_head *parked)
 {
 	lockdep_assert_held(&tn->lock);
 	hlist_del_rcu(&f->node);
 	WRITE_ONCE(tn->nr, tn->nr - 1);
+	/* A hook that found it before the unlink parks nothing after. */
+	spin_lock_bh(&f->parked.lock);
+	WRITE_ONCE(f->ended, true);
+	atomic_sub(f->parked_bytes, &tn->parked_bytes);
+	skb_queue_splice_tail_init(&f->parked, parked);
+	spin_unlock_bh(&f->parked.lock);
 	kfree_rcu(f, rcu);
 }
 
 static bool tcpkit_frozen_live(const struct tcpkit_frozen *f)
 {
 	return READ_ONCE(f->held) || time_before(jiffies, READ_ONCE(f->expires));
+}
+
+/*
+ * Keep an arriving segment of @f for the restore (under RCU, BHs off).
+ * The early-demuxed socket is the original's and must go; conntrack looks
+ * the segment up again when it comes back; the route stays, referenced
+ * (loopback's segments bring their output route, and one made for them
+ * on input would be a martian's); of the device only its index is kept.
+ * Return: false when it cannot be kept (limit, or @f ended).
+ */
+static bool tcpkit_park(struct tcpkit_net *tn, struct tcpkit_frozen *f,
+			struct sk_buff *skb)
+{
+	unsigned int size = skb->truesize;
+	unsigned int limit = READ_ONCE(park_kb) << 10;
+	bool kept = false;
+
+	/* The way back (netif_receive_skb()) starts at the network header. */
+	if (skb_network_offset(skb) || size > limit)
+		return false;
+	spin_lock(&f->parked.lock);
+	if (!f->ended && f->parked_bytes + size <= limit) {
+		if (atomic_add_return(size, &tn->parked_bytes) <=
+		    TCPKIT_PARK_NET_MAX) {
+			skb_orphan(skb);
+			skb_dst_force(skb);
+			nf_reset_ct(skb);
+			skb->dev = NULL;
+			__skb_queue_tail(&f->parked, skb);
+			f->parked_bytes += size;
+			kept = true;
+		} else {
+			atomic_sub(size, &tn->parked_bytes);
+		}
+	}
+	spin_unlock(&f->parked.lock);
+	return kept;
 }
 
 /* @k has the addresses; local is saddr whichever way @skb goes. */
@@ -186,8 +264,14 @@ static unsigned int tcpkit_hook(const struct nf_hook_state *state,
 	/* Arriving segments while frozen; leaving ones only while held. */
 	rcu_read_lock();
 	f = tcpkit_find(tn, k);
-	if (f && (state->hook == NF_INET_LOCAL_IN ? tcpkit_frozen_live(f) :
-						    READ_ONCE(f->held))) {
+	if (f && state->hook == NF_INET_LOCAL_IN && tcpkit_frozen_live(f)) {
+		if (tcpkit_park(tn, f, skb)) {
+			verdict = NF_STOLEN;
+		} else if (!READ_ONCE(f->ended)) {
+			atomic64_inc(&f->dropped);
+			verdict = NF_DROP;
+		}
+	} else if (f && state->hook == NF_INET_LOCAL_OUT && READ_ONCE(f->held)) {
 		atomic64_inc(&f->dropped);
 		verdict = NF_DROP;
 	}
@@ -276,16 +360,18 @@ static void tcpkit_gc(struct work_struct *work)
 	unsigned long now = jiffies, next = 0;
 	struct tcpkit_frozen *f;
 	struct hlist_node *tmp;
+	struct sk_buff_head lapsed;
 	bool more = false;
 	int i;
 
+	__skb_queue_head_init(&lapsed);
 	spin_lock(&tn->lock);
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
 		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node) {
 			if (f->held)
 				continue;
 			if (!time_before(now, f->expires)) {
-				tcpkit_frozen_del(tn, f);
+				tcpkit_frozen_del(tn, f, &lapsed);
 			} else if (!more || time_before(f->expires, next)) {
 				next = f->expires;
 				more = true;
@@ -295,6 +381,7 @@ static void tcpkit_gc(struct work_struct *work)
 	if (more)
 		mod_delayed_work(system_wq, &tn->gc, next - now);
 	spin_unlock(&tn->lock);
+	__skb_queue_purge(&lapsed);
 
 	/* Not under tn->lock: unregistering sleeps. A freeze added meanwhile
 	 * holds hooks_lock until it is in the table, so nr is current here.
@@ -343,6 +430,7 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 	tcpkit_conn_key(c, &f->key);
 	f->expires = jiffies + life;
 	f->held = true;
+	skb_queue_head_init(&f->parked);
 
 	mutex_lock(&tn->hooks_lock);
 	if (!tn->hooked) {
@@ -420,8 +508,11 @@ void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c)
  * tcpkit_freeze_del() - end the freeze of a connection's 4-tuple
  * @net: the netns
  * @c: the connection's header
+ * @parked: an initialised list that receives the segments the freeze
+ *	kept, for tcpkit_freeze_deliver() once a socket can take them
  */
-void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
+void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c,
+		       struct sk_buff_head *parked)
 {
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
 	struct tcpkit_frozen *f;
@@ -431,10 +522,42 @@ void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c)
 	spin_lock(&tn->lock);
 	f = tcpkit_find(tn, &k);
 	if (f) {
-		tcpkit_frozen_del(tn, f);
+		tcpkit_frozen_del(tn, f, parked);
 		tcpkit_gc_kick(tn);
 	}
 	spin_unlock(&tn->lock);
+}
+
+/**
+ * tcpkit_freeze_deliver() - hand kept segments to the stack again
+ * @net: the netns they arrived in
+ * @parked: from tcpkit_freeze_del(); emptied
+ *
+ * Each segment is received again on the device it came in by, as if it
+ * arrived now: routing, netfilter and the socket lookup see it afresh.
+ * Segments whose device is gone or down are dropped. Process context,
+ * no socket lock held.
+ */
+void tcpkit_freeze_deliver(struct net *net, struct sk_buff_head *parked)
+{
+	struct net_device *dev;
+	struct sk_buff *skb;
+
+	if (skb_queue_empty(parked))
+		return;
+	local_bh_disable();
+	rcu_read_lock();
+	while ((skb = __skb_dequeue(parked))) {
+		dev = dev_get_by_index_rcu(net, skb->skb_iif);
+		if (!dev || !netif_running(dev)) {
+			kfree_skb(skb);
+			continue;
+		}
+		skb->dev = dev;
+		netif_receive_skb(skb);
+	}
+	rcu_read_unlock();
+	local_bh_enable();
 }
 
 /* Thaw a freeze that no hold owns. */
@@ -442,10 +565,12 @@ static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
 		       const struct nlattr *nest, struct netlink_ext_ack *extack)
 {
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
+	struct sk_buff_head parked;
 	struct tcpkit_frozen *f;
 	struct tcpkit_fkey k;
 	int err = 0;
 
+	__skb_queue_head_init(&parked);
 	tcpkit_conn_key(c, &k);
 	spin_lock(&tn->lock);
 	f = tcpkit_find(tn, &k);
@@ -458,10 +583,12 @@ static int tcpkit_thaw(struct net *net, const struct tcpkit_conn *c,
 				    "this 4-tuple is held by a checkpoint with stop: commit or abort it");
 		err = -EBUSY;
 	} else {
-		tcpkit_frozen_del(tn, f);
+		tcpkit_frozen_del(tn, f, &parked);
 		tcpkit_gc_kick(tn);
 	}
 	spin_unlock(&tn->lock);
+	/* The connection may live elsewhere now: no RST for its segments. */
+	__skb_queue_purge(&parked);
 	return err;
 }
 
@@ -525,7 +652,9 @@ static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
 			jiffies_to_msecs(left)) ||
 	    nla_put_u64_64bit(skb, TCPKIT_A_FROZEN_DROPPED,
 			      atomic64_read(&f->dropped),
-			      TCPKIT_A_FROZEN_PAD)) {
+			      TCPKIT_A_FROZEN_PAD) ||
+	    nla_put_u32(skb, TCPKIT_A_FROZEN_PARKED,
+			skb_queue_len_lockless(&f->parked))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -593,8 +722,10 @@ static void __net_exit tcpkit_net_exit(struct net *net)
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
 	struct tcpkit_frozen *f;
 	struct hlist_node *tmp;
+	struct sk_buff_head parked;
 	int i;
 
+	__skb_queue_head_init(&parked);
 	/* No socket is left to freeze or thaw: nothing else queues the gc. */
 	cancel_delayed_work_sync(&tn->gc);
 	if (tn->hooked)
@@ -603,8 +734,9 @@ static void __net_exit tcpkit_net_exit(struct net *net)
 	spin_lock(&tn->lock);
 	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
 		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node)
-			tcpkit_frozen_del(tn, f);
+			tcpkit_frozen_del(tn, f, &parked);
 	spin_unlock(&tn->lock);
+	__skb_queue_purge(&parked);
 	mutex_destroy(&tn->hooks_lock);
 }
 

@@ -150,11 +150,18 @@ static void tcpkit_hold_release(struct tcpkit_hold *h)
 	kfree(h);
 }
 
-/* Abort: the freeze first, so that nothing the socket sends is lost. */
+/*
+ * Abort: the freeze first, so that nothing the socket sends is lost; then
+ * the segments the freeze kept, to the socket out of repair mode.
+ */
 static void tcpkit_hold_abort(struct tcpkit_hold *h)
 {
-	tcpkit_freeze_del(sock_net(h->sk), &h->conn);
+	struct sk_buff_head parked;
+
+	__skb_queue_head_init(&parked);
+	tcpkit_freeze_del(sock_net(h->sk), &h->conn, &parked);
 	tcpkit_hold_unpark(h);
+	tcpkit_freeze_deliver(sock_net(h->sk), &parked);
 	tcpkit_hold_release(h);
 }
 

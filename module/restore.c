@@ -977,7 +977,8 @@ static int tcpkit_set_options(struct tcpkit_restore *r, struct socket *sock,
  * Leave repair mode, the last step that may fail. With no unsent bytes,
  * as TCP_REPAIR_OFF does: one window probe. With unsent bytes, their
  * memory is reserved and, under the same lock, repair is left and they
- * are queued; their segments then probe the window.
+ * are queued; their segments then probe the window. Last, the peer's
+ * segments that a freeze of the tuple kept.
  */
 static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 			  struct netlink_ext_ack *extack, int sndbuf, int rcvbuf)
@@ -985,8 +986,11 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	const struct tcpkit_conn *c = &r->c;
 	struct sock *sk = sock->sk;
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff_head parked;
 	u32 lowat;
 	int err;
+
+	__skb_queue_head_init(&parked);
 
 	if (!c->unsent_len) {
 		int off = TCP_REPAIR_OFF;
@@ -998,11 +1002,12 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		/* A freeze of this tuple here (checkpoint with stop) ends
 		 * now, so that the answer to the window probe gets in.
 		 */
-		tcpkit_freeze_del(sock_net(sk), c);
+		tcpkit_freeze_del(sock_net(sk), c, &parked);
 		/* Needs only what TCP_REPAIR on needed: cannot fail here. */
 		err = tcpkit_setsockopt_nofault(sock, SOL_TCP, TCP_REPAIR, &off,
 						sizeof(off));
 		if (err) {
+			__skb_queue_purge(&parked);
 			NL_SET_ERR_MSG(extack, "cannot leave repair mode");
 			return err;
 		}
@@ -1022,7 +1027,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		}
 		tcpkit_set_rtt(c, sk);
 		tcpkit_set_cwnd(r, sk);
-		tcpkit_freeze_del(sock_net(sk), c);
+		tcpkit_freeze_del(sock_net(sk), c, &parked);
 		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
 		tp->repair = 0;
 		sk->sk_reuse = SK_NO_REUSE;
@@ -1045,6 +1050,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 	if (tcpkit_get_u8(r->attrs, TCPKIT_A_CONN_REUSEADDR, 0))
 		sock_set_reuseaddr(sk);
 	tcpkit_final_buffers(r, sk, sndbuf, rcvbuf);
+	tcpkit_freeze_deliver(sock_net(sk), &parked);
 	tcpkit_prof_mark(&r->prof, "final");
 	return 0;
 }

@@ -262,6 +262,8 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 		      struct netlink_ext_ack *extack);
 void tcpkit_freeze_unhold(struct net *net, const struct tcpkit_conn *c);
 unsigned long tcpkit_freeze_lifetime(void);
-void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c);
+void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c,
+		       struct sk_buff_head *parked);
+void tcpkit_freeze_deliver(struct net *net, struct sk_buff_head *parked);
 
 #endif /* _TCPKIT_H */

@@ -8,8 +8,10 @@
  * The peer sends data and even its FIN while the connection is frozen; the
  * restored socket must read everything exactly once, and no RST may leave
  * the netns. Without the freeze (thawed) the kernel does send an RST: that
- * is what the freeze prevents. The freeze's netfilter hooks exist in a
- * netns only while it has a freeze (seen through nfnetlink_hook).
+ * is what the freeze prevents. What the peer sends while frozen is kept
+ * and delivered by the restore; a thaw drops it. The freeze's netfilter
+ * hooks exist in a netns only while it has a freeze (seen through
+ * nfnetlink_hook).
  */
 
 #include "conn_lib.h"
@@ -21,6 +23,7 @@
 
 #define TMO	20000
 #define FREEZE_MS_PARAM	"/sys/module/tcpkit/parameters/freeze_ms"
+#define PARK_KB_PARAM	"/sys/module/tcpkit/parameters/park_kb"
 
 FIXTURE(frz) {
 	struct tk tk;
@@ -111,9 +114,10 @@ TEST_F(frz, net_lock_abc)
 	EXPECT_EQ(20000U, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
 
 	ASSERT_EQ(10000, stream_write(self->b, 2, &self->b_sent, 10000, false));
-	/* B's segments meet the freeze: the tuple counts them dropped. */
+	/* B's segments meet the freeze, which keeps them for the restore. */
 	ASSERT_EQ(0, wait_frozen(&self->tk, &fr, 1, 1, TMO));
-	TH_LOG("dropped while frozen: %llu", (unsigned long long)fr.dropped[0]);
+	EXPECT_EQ(0U, fr.dropped[0]);
+	EXPECT_LE(1U, fr.parked[0]);
 
 	restore_c(_metadata, self, variant->family);
 	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
@@ -132,7 +136,7 @@ TEST_F(frz, fin_while_frozen)
 	stop_a(_metadata, self);
 	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
 	ASSERT_EQ(0, shutdown(self->b, SHUT_WR));
-	/* The data and the FIN went out with these calls; one was dropped. */
+	/* The data and the FIN went out with these calls; one was kept. */
 	ASSERT_EQ(0, wait_frozen(&self->tk, &fr, 1, 1, TMO));
 	restore_c(_metadata, self, variant->family);
 	ASSERT_EQ(0, stream_read(self->c, 2, &self->a_read, 5000, TMO));
@@ -254,6 +258,93 @@ TEST_F(frz, thaw)
 	err = stream_read(self->b, 1, &self->b_read, 1, TMO);
 	EXPECT_EQ(-ECONNRESET, err);
 	EXPECT_LT(self->rsts, tcp_mib("OutRsts"));
+}
+
+/*
+ * Loopback drops everything leaving from now on: B's retransmissions
+ * included, so only the segments the freeze kept can reach A's tuple.
+ */
+static void lo_silent(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(frz) *self, unsigned int met)
+{
+	struct frozen fr;
+
+	ASSERT_EQ(0, wait_frozen(&self->tk, &fr, 1, met, TMO));
+	ASSERT_EQ(0, wait_ioctl(self->b, SIOCOUTQNSD, 0, TMO));
+	ASSERT_EQ(0, system("tc qdisc add dev lo root netem loss 100%"));
+}
+
+static void lo_back(void)
+{
+	if (system("tc qdisc del dev lo root 2>/dev/null"))
+		return;	/* the test failed before lo_silent(), or after */
+}
+
+/* What B sent while frozen is kept and delivered at once by the restore. */
+TEST_F(frz, kept_for_restore)
+{
+	struct frozen fr;
+
+	stop_a(_metadata, self);
+	ASSERT_EQ(10000, stream_write(self->b, 2, &self->b_sent, 10000, false));
+	lo_silent(_metadata, self, 1);
+	ASSERT_EQ(0, tk_frozen(&self->tk, &fr));
+	EXPECT_EQ(0U, fr.dropped[0]);
+	EXPECT_LE(1U, fr.parked[0]);
+	restore_c(_metadata, self, variant->family);
+	/* B's own segments cannot get through: these are the kept ones. */
+	EXPECT_EQ(0, stream_read(self->c, 2, &self->a_read, 10000, 3000))
+		TH_LOG("C at offset %llu", (unsigned long long)self->a_read);
+	lo_back();
+	ASSERT_EQ(0, stream_read(self->c, 2, &self->a_read,
+				 self->b_sent - self->a_read, TMO));
+	ASSERT_EQ(30000, stream_write(self->c, 1, &self->a_sent, 30000, false));
+	ASSERT_EQ(0, stream_read(self->b, 1, &self->b_read, 30000, TMO));
+	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
+	ASSERT_EQ(0, stream_read(self->c, 2, &self->a_read, 5000, TMO));
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+}
+
+/* A thaw drops what was kept: no socket owns the tuple, no RST for them. */
+TEST_F(frz, thaw_drops_kept)
+{
+	struct frozen fr;
+
+	stop_a(_metadata, self);
+	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
+	lo_silent(_metadata, self, 1);
+	ASSERT_EQ(0, tk_thaw(&self->tk, &self->sa, &self->da))
+		TH_LOG("thaw: %s", self->tk.msg);
+	ASSERT_EQ(0, tk_frozen(&self->tk, &fr));
+	EXPECT_EQ(0U, fr.n);
+	usleep(200000);
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+	lo_back();
+}
+
+/* park_kb=0 keeps nothing: the freeze drops, B's retransmissions repair. */
+TEST_F(frz, park_off)
+{
+	long old = read_long(PARK_KB_PARAM);
+	struct frozen fr;
+	char was[24];
+
+	ASSERT_LE(0, old);
+	ASSERT_EQ(0, write_str(PARK_KB_PARAM, "0"));
+	stop_a(_metadata, self);
+	ASSERT_EQ(5000, stream_write(self->b, 2, &self->b_sent, 5000, false));
+	EXPECT_EQ(0, wait_frozen(&self->tk, &fr, 1, 1, TMO));
+	EXPECT_EQ(0U, fr.parked[0]);
+	EXPECT_LE(1U, fr.dropped[0]);
+	restore_c(_metadata, self, variant->family);
+	EXPECT_EQ(0, stream_read(self->c, 2, &self->a_read, 5000, TMO));
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+	/* Its range: 0 to 65536 KiB. */
+	EXPECT_NE(0, write_str(PARK_KB_PARAM, "65537"));
+	EXPECT_EQ(0, read_long(PARK_KB_PARAM));
+	snprintf(was, sizeof(was), "%ld", old);
+	ASSERT_EQ(0, write_str(PARK_KB_PARAM, was));
+	EXPECT_EQ(old, read_long(PARK_KB_PARAM));
 }
 
 TEST_F(frz, thaw_unknown)

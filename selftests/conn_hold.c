@@ -4,7 +4,8 @@
  * (parked, its tuple frozen both ways, queues intact); only a commit
  * destroys it. An abort, the holder's netlink socket closing or the
  * freeze's lifetime lapsing give it back, and then both streams go on
- * byte-exact with no RST, the bytes the peer sent during the hold included.
+ * byte-exact with no RST, the bytes the peer sent during the hold included
+ * (kept by the freeze and delivered by the abort).
  * So does unloading the module.
  *
  *   A (held)  <---- loopback ---->  B (peer, keeps sending)
@@ -130,6 +131,31 @@ TEST_F(hold, commit)
 	EXPECT_EQ(1U, frozen_count(_metadata, &self->tk));
 	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
 	EXPECT_EQ(-ENOENT, tk_hold_end(&self->tk, self->im.hold, false));
+}
+
+/*
+ * What B sent during the hold was kept: the abort hands it to A at once,
+ * while loopback lets nothing through that B sends again.
+ */
+TEST_F(hold, abort_delivers_kept)
+{
+	struct frozen fr;
+
+	hold_a(_metadata, self);
+	ASSERT_EQ(0, tk_frozen(&self->tk, &fr));
+	ASSERT_EQ(1U, fr.n);
+	EXPECT_LE(1U, fr.parked[0]);
+	ASSERT_EQ(0, wait_ioctl(self->b, SIOCOUTQNSD, 0, TMO));
+	ASSERT_EQ(0, system("tc qdisc add dev lo root netem loss 100%"));
+	ASSERT_EQ(0, tk_hold_end(&self->tk, self->im.hold, false))
+		TH_LOG("abort: %s", self->tk.msg);
+	EXPECT_EQ(0, stream_read(self->a, 2, &self->a_read,
+				 self->b_sent - self->a_read, 3000))
+		TH_LOG("A at offset %llu of %llu",
+		       (unsigned long long)self->a_read,
+		       (unsigned long long)self->b_sent);
+	ASSERT_EQ(0, system("tc qdisc del dev lo root"));
+	a_resumed(_metadata, self);
 }
 
 /* The CLI killed before it committed: its netlink socket closes. */

@@ -473,6 +473,7 @@ struct frozen {
 	uint16_t sport[16], dport[16];
 	uint32_t expires_ms[16];
 	uint64_t dropped[16];
+	uint32_t parked[16];
 };
 
 static inline int tk_frozen_cb(const struct nlmsghdr *nlh, void *data)
@@ -497,6 +498,9 @@ static inline int tk_frozen_cb(const struct nlmsghdr *nlh, void *data)
 		case TCPKIT_A_FROZEN_DROPPED:
 			fr->dropped[i] = mnl_attr_get_u64(a);
 			break;
+		case TCPKIT_A_FROZEN_PARKED:
+			fr->parked[i] = mnl_attr_get_u32(a);
+			break;
 		}
 	}
 	fr->n++;
@@ -514,12 +518,12 @@ static inline int tk_frozen(struct tk *t, struct frozen *fr)
 }
 
 /*
- * Wait, for at most @ms, until @n tuples are frozen and (with @n = 1) the
- * frozen tuple has dropped at least @dropped segments; @fr has the last
- * answer.
+ * Wait, for at most @ms, until @n tuples are frozen and (with @n = 1) at
+ * least @met segments met the frozen tuple (kept or dropped); @fr has the
+ * last answer.
  */
 static inline int wait_frozen(struct tk *t, struct frozen *fr, unsigned int n,
-			      uint64_t dropped, int ms)
+			      uint64_t met, int ms)
 {
 	int err;
 
@@ -527,7 +531,8 @@ static inline int wait_frozen(struct tk *t, struct frozen *fr, unsigned int n,
 		err = tk_frozen(t, fr);
 		if (err)
 			return err;
-		if (fr->n == n && (!n || fr->dropped[0] >= dropped))
+		if (fr->n == n &&
+		    (!n || fr->dropped[0] + fr->parked[0] >= met))
 			return 0;
 		usleep(10000);
 	}

@@ -16,7 +16,8 @@
 #
 # Each trial is one crresume run (a fresh connection). Per repetition, in
 # this order: a never-migrated transfer (base), then for each freeze the
-# three ways to restore (carried, conservative, none), then the loss
+# three ways to restore (carried, conservative, none) and carried again
+# with park_kb=0 (carried-drop: the freeze drops P's segments), then the loss
 # trials: a 1 s freeze during which every segment of A that reaches P is
 # dropped (a filter at P's ingress from 50 ms before the checkpoint until
 # just before the restore: the window in flight is lost), restored carried
@@ -51,6 +52,9 @@ done
 tc -n "$R" qdisc add dev rA root netem delay 20ms limit 100000
 tc -n "$P" qdisc add dev p0 ingress
 log "kernel $(uname -r) cpus $(nproc) cc $(cat /proc/sys/net/ipv4/tcp_congestion_control)"
+PARK_KB=/sys/module/tcpkit/parameters/park_kb
+park_kb=$(cat $PARK_KB)
+log "park_kb $park_kb"
 
 # trial MODE FREEZE [WARM [BYTES]]: one crresume line, RATE and REP added
 trial()
@@ -109,6 +113,11 @@ while [ $REP -lt "$REPS" ]; do
 		for m in carried conservative none; do
 			trial $m "$f" "$WARM" "$BYTES"
 		done
+		# The freeze dropping P's segments, as before it kept them.
+		echo 0 > "$PARK_KB"
+		trial carried "$f" "$WARM" "$BYTES" |
+			sed 's/^CRR trial carried /CRR trial carried-drop /'
+		echo "$park_kb" > "$PARK_KB"
 	done
 	for m in carried none; do
 		line=$(DROP_ON=$DROP_ON DROP_OFF=$DROP_OFF trial $m 1000 "$WARM" "$BYTES")

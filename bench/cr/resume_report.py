@@ -13,11 +13,12 @@ import subprocess
 import sys
 
 HEADING = '## Resume after a freeze'
-MODES = ('carried', 'conservative', 'none')
+MODES = ('carried', 'conservative', 'none', 'carried-drop')
 LABEL = {
     'carried': 'carried (RTT estimate, cwnd, ssthresh)',
     'conservative': 'conservative (RTT estimate only)',
     'none': 'none (image without them)',
+    'carried-drop': 'carried, the freeze dropping the peer\'s segments',
 }
 
 
@@ -128,7 +129,7 @@ def section(trials, info, rel, cmd):
     w('  * **never migrated**: the mark is now; A writes 10 MB more.')
     w('  * **freeze F**: `tcpkit_checkpoint(..., TCPKIT_CHECKPOINT_STOP)`, '
       '`tcpkit_commit()`, F seconds counted from the commit\'s return '
-      '(the tuple frozen: the peer\'s segments dropped), then '
+      '(the tuple frozen: the peer\'s segments kept, up to park_kb), then '
       '`tcpkit_restore_flags()` into a fresh socket; the mark is the '
       'moment the restore returned; A writes 10 MB more. Three ways: '
       '**carried**: the image as checkpointed (srtt, rttvar, rto, min RTT, '
@@ -138,7 +139,10 @@ def section(trials, info, rel, cmd):
       'only those two); **none**: the image with the six attributes '
       'removed before the restore (what an image of a tcpkit before issue '
       '18 restores to: RTO 3 s without a sample, initial window, no '
-      'ssthresh), i.e. without carrying the state.')
+      'ssthresh), i.e. without carrying the state. And **carried-drop**: '
+      'carried with the module parameter park_kb=0, so that the freeze '
+      'drops the peer\'s segments instead of keeping them for the '
+      'restore (what tcpkit did before it kept them).')
     w('* Measured from the mark, on A\'s socket: TCP_INFO read on every '
       'turn of A\'s write loop (at most 16 KiB written per turn, ppoll() '
       'waits at most 200 us): **lag in** = the first new byte of P in '
@@ -154,9 +158,11 @@ def section(trials, info, rel, cmd):
       'error. RTT below is the median `tcpi_min_rtt` at the checkpoint. '
       'A lag can be shorter than one RTT: the restored socket is live '
       'before the restore call returns (buffers, the reply), and the '
-      'first segment of P that then gets in (its trickle, a '
-      'retransmission) acknowledges whatever of ours reached P before '
-      'the freeze dropped its ACKs.')
+      'segments of P that the freeze kept are received again as it goes '
+      'live, on the CPU that receive packet steering picks (A\'s device '
+      'steers to one CPU), so some of them reach the socket after the '
+      'call returned: P\'s bytes, and its ACKs of whatever of ours '
+      'reached P during the freeze.')
     w('* Loss trials (deliverable 4\'s multi-segment loss): a filter at '
       'P\'s ingress drops every segment of A from 50 ms (more than one '
       'RTT, A sending in bulk meanwhile) before the checkpoint until just '
