@@ -101,6 +101,9 @@ static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
  * @n: sockets the request names, in @sks
  * @cur: index of the current connection
  * @sks: the sockets, a reference held on each until its snapshot
+ * @frozen: with stop, the header of each tuple frozen at .start
+ * @nfrozen: how many of @sks (the first ones) have their tuple frozen
+ * @snapped: how many of @sks went to a snapshot (and own their freeze)
  * @errbuf: "sock N: " and the message, for a set
  *
  * Errors are reported from a .dumpit that has added nothing to its buffer,
@@ -123,6 +126,9 @@ struct tcpkit_dump {
 	u32 n;
 	u32 cur;
 	struct sock **sks;
+	struct tcpkit_conn *frozen;
+	u32 nfrozen;
+	u32 snapped;
 	char errbuf[TCPKIT_DUMP_ERRLEN];
 };
 
@@ -395,11 +401,12 @@ static void tcpkit_snap_uncharge(struct net *net, u64 bytes)
 }
 
 /*
- * Freeze the tuple before the snapshot's lock, then wait until every
- * segment that passed the hooks before has reached the socket: processed,
- * or in the backlog that the owner's release_sock() drains before our
- * lock_sock() returns. From then on the queues can only shrink by the
- * owner's reads, which the snapshot's lock orders.
+ * Freeze the tuple before the snapshot's lock; the caller then waits in
+ * synchronize_net() until every segment that passed the hooks before has
+ * reached the socket: processed, or in the backlog that the owner's
+ * release_sock() drains before our lock_sock() returns. From then on the
+ * queues can only shrink by the owner's reads, which the snapshot's lock
+ * orders.
  */
 static int tcpkit_stop_freeze(struct sock *sk, struct tcpkit_conn *c,
 			      struct netlink_ext_ack *extack)
@@ -417,16 +424,24 @@ static int tcpkit_stop_freeze(struct sock *sk, struct tcpkit_conn *c,
 		err = tcpkit_freeze_add(sock_net(sk), c, extack);
 	}
 	release_sock(sk);
-	if (!err)
-		synchronize_net();
 	return err;
+}
+
+/* End the freeze of a connection that was never held; it gets what was kept. */
+static void tcpkit_stop_unfreeze(struct sock *sk, const struct tcpkit_conn *c)
+{
+	struct sk_buff_head parked;
+
+	__skb_queue_head_init(&parked);
+	tcpkit_freeze_del(sock_net(sk), c, &parked);
+	tcpkit_freeze_deliver(sock_net(sk), &parked);
 }
 
 /*
  * Take the snapshot: header into @c and, if @datap, both queues into a new
- * buffer (NULL when both are empty) that the caller kvfree()s. With @hold,
- * freeze the tuple and park the connection in @hold: no byte the image
- * lacks is ever acknowledged.
+ * buffer (NULL when both are empty) that the caller kvfree()s. With @hold
+ * (the caller froze the tuple), park the connection in @hold: no byte the
+ * image lacks is ever acknowledged.
  */
 static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 			   u8 **datap, struct tcpkit_hold *hold,
@@ -438,13 +453,6 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 	u32 inq, fin, fin_unacked, fin_unsent;
 	u8 *data = NULL;
 	int err;
-
-	if (hold) {
-		err = tcpkit_stop_freeze(sk, c, extack);
-		if (err)
-			return err;
-		tcpkit_prof_mark(prof, "freeze");
-	}
 
 	lock_sock(sk);
 	tp = tcp_sk(sk);
@@ -538,14 +546,6 @@ out:
 	release_sock(sk);
 	tcpkit_prof_mark(prof, "release");
 	if (err) {
-		if (hold) {
-			struct sk_buff_head parked;
-
-			/* The original was never held: it takes them. */
-			__skb_queue_head_init(&parked);
-			tcpkit_freeze_del(sock_net(sk), c, &parked);
-			tcpkit_freeze_deliver(sock_net(sk), &parked);
-		}
 		if (data)
 			tcpkit_snap_uncharge(sock_net(sk),
 					     (u64)c->snd_qlen + c->rcv_qlen);
@@ -786,9 +786,39 @@ static int tcpkit_dump_lookup(struct netlink_callback *cb,
 }
 
 /*
+ * With stop, freeze every tuple first and then wait once: one
+ * synchronize_net() for the whole set, not one per connection (a grace
+ * period each). A connection that cannot be frozen fails the dump, and
+ * tcpkit_nl_checkpoint_done() ends the freezes made before it.
+ */
+static int tcpkit_dump_freeze(struct tcpkit_dump *d)
+{
+	struct netlink_ext_ack ext = {};
+	int err;
+	u32 i;
+
+	d->frozen = kvcalloc(d->n, sizeof(*d->frozen), GFP_KERNEL);
+	if (!d->frozen) {
+		d->err = -ENOMEM;
+		return d->err;
+	}
+	for (i = 0; i < d->n; i++) {
+		err = tcpkit_stop_freeze(d->sks[i], &d->frozen[i], &ext);
+		if (err) {
+			tcpkit_dump_fail(d, i, err, ext._msg);
+			return err;
+		}
+		d->nfrozen = i + 1;
+	}
+	synchronize_net();
+	tcpkit_prof_mark(&d->prof, "freeze");
+	return 0;
+}
+
+/*
  * Snapshot connection d->cur (with stop: park it in a hold of the
- * requesting socket) and drop the reference on its socket. Only the first
- * connection is profiled.
+ * requesting socket, or end its freeze if that fails) and drop the
+ * reference on its socket. Only the first connection is profiled.
  */
 static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
 {
@@ -800,6 +830,7 @@ static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
 	int err = 0;
 
 	d->sks[d->cur] = NULL;
+	d->snapped = d->cur + 1;
 	if (d->stop) {
 		hold = tcpkit_hold_alloc();
 		if (!hold)
@@ -807,6 +838,8 @@ static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
 	}
 	if (!err)
 		err = tcpkit_snapshot(sk, &d->conn, &d->data, hold, prof, &ext);
+	if (err && d->stop)
+		tcpkit_stop_unfreeze(sk, &d->frozen[d->cur]);
 	if (!err && d->data) {
 		d->net = sock_net(sk);
 		d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
@@ -849,8 +882,9 @@ static void tcpkit_dump_release(struct tcpkit_dump *d)
  *
  * Runs in the caller's context, so an fd names the caller's socket: every
  * socket is looked up here. The first connection's snapshot is taken here
- * too, the others' when the dump reaches them. With stop each connection
- * is parked in a hold of its own, owned by the requesting socket.
+ * too, the others' when the dump reaches them. With stop every tuple is
+ * frozen here first, and each connection is parked in a hold of its own,
+ * owned by the requesting socket.
  *
  * Return: 0, or -ENOMEM when the dump's state cannot be allocated; other
  * errors are kept for the first dumpit.
@@ -871,6 +905,8 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	/* Errors are kept in @d for the first dumpit. */
 	err = tcpkit_dump_lookup(cb, d);
 	tcpkit_prof_mark(&d->prof, "lookup");
+	if (!err && d->stop)
+		err = tcpkit_dump_freeze(d);
 	if (!err)
 		tcpkit_dump_snap(cb, d);
 	return 0;
@@ -1007,7 +1043,8 @@ int tcpkit_nl_conn_checkpoint_dumpit(struct sk_buff *skb,
  * @cb: the dump
  *
  * The holds the dump made stay (their owner ends them), unless the header
- * that names one never went out.
+ * that names one never went out. Tuples frozen for connections the dump
+ * never reached are thawed, and get what their freeze kept.
  *
  * Return: 0.
  */
@@ -1022,9 +1059,13 @@ int tcpkit_nl_checkpoint_done(struct netlink_callback *cb)
 		tcpkit_prof_report(&d->prof, "checkpoint",
 				   d->cur ? d->prof_bytes : d->pos);
 	tcpkit_dump_release(d);
+	/* Frozen at .start, never snapshotted: the dump ended before. */
+	for (i = d->snapped; i < d->nfrozen; i++)
+		tcpkit_stop_unfreeze(d->sks[i], &d->frozen[i]);
 	for (i = 0; d->sks && i < d->n; i++)
 		if (d->sks[i])
 			sock_put(d->sks[i]);
+	kvfree(d->frozen);
 	kfree(d->sks);
 	kfree(d);
 	return 0;

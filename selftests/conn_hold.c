@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 
 #define TMO		20000
+#define NSET		160	/* connections of one set: more headers than a 32 KiB dump buffer holds */
 #define FREEZE_MS	"/sys/module/tcpkit/parameters/freeze_ms"
 
 FIXTURE(hold) {
@@ -156,6 +157,50 @@ TEST_F(hold, abort_delivers_kept)
 		       (unsigned long long)self->b_sent);
 	ASSERT_EQ(0, system("tc qdisc del dev lo root"));
 	a_resumed(_metadata, self);
+}
+
+/*
+ * A set with stop freezes every tuple before the first snapshot: all of
+ * them are frozen as soon as the request is sent, whatever of the reply
+ * is read. The holder going away gives every connection back.
+ */
+TEST_F(hold, set_frozen_at_once)
+{
+	int srv[NSET], cli[NSET], i;
+	unsigned char buf[8192];
+	uint64_t w, r;
+	struct nlmsghdr *nlh;
+	struct frozen fr;
+	struct tk other;
+
+	for (i = 0; i < NSET; i++)
+		ASSERT_EQ(0, tcp_pair(variant->family, &srv[i], &cli[i]));
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_CHECKPOINT, NLM_F_DUMP);
+	for (i = 0; i < NSET; i++)
+		tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, srv[i], NULL, NULL);
+	mnl_attr_put(nlh, TCPKIT_A_CONN_STOP, 0, NULL);
+	ASSERT_LT(0, mnl_socket_sendto(self->tk.nl, nlh, nlh->nlmsg_len));
+
+	/* Nothing read: the first message buffer has room for a few. */
+	ASSERT_EQ(0, tk_open(&other));
+	ASSERT_EQ(0, tk_frozen(&other, &fr));
+	EXPECT_EQ(NSET, fr.n);
+	tk_close(&self->tk);
+	EXPECT_EQ(0, wait_frozen(&other, &fr, 0, 0, TMO));
+	tk_close(&other);
+	for (i = 0; i < NSET; i++) {
+		w = r = 0;
+		ASSERT_EQ(100, stream_write(cli[i], 1, &w, 100, false));
+		ASSERT_EQ(0, stream_read(srv[i], 1, &r, 100, TMO))
+			TH_LOG("connection %d", i);
+		w = r = 0;
+		ASSERT_EQ(100, stream_write(srv[i], 2, &w, 100, false));
+		ASSERT_EQ(0, stream_read(cli[i], 2, &r, 100, TMO))
+			TH_LOG("connection %d", i);
+		close(srv[i]);
+		close(cli[i]);
+	}
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
 }
 
 /* The CLI killed before it committed: its netlink socket closes. */

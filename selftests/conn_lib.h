@@ -482,8 +482,10 @@ static inline int tk_frozen_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *a;
 	unsigned int i = fr->n;
 
-	if (i >= 16)
+	if (i >= 16) {
+		fr->n++;	/* counted, the first 16 kept */
 		return MNL_CB_OK;
+	}
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(a)) {
 		case TCPKIT_A_FROZEN_SPORT:
