@@ -1005,6 +1005,7 @@ static int conn_frozen(int argc, char **argv)
 		print_tuple(&list[i].tuple);
 		print_uint("expires_ms", list[i].expires_ms);
 		print_uint("dropped", list[i].dropped);
+		print_uint("parked", list[i].parked);
 		print_close();
 		print_nl(false);
 	}

@@ -853,6 +853,11 @@ static int tk_frozen_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 				goto bad;
 			memcpy(&f->dropped, tk_nla_data(a), 8);
 			break;
+		case TCPKIT_A_FROZEN_PARKED:
+			if (len != 4)
+				goto bad;
+			f->parked = mnl_attr_get_u32(a);
+			break;
 		}
 	}
 	if (f->tuple.family != AF_INET && f->tuple.family != AF_INET6)
@@ -869,14 +874,13 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 	char buf[128] __attribute__((aligned(8)));
 	struct tk_frozen_ctx c = { 0 };
 	struct nlmsghdr *nlh;
+	size_t i;
 	int ret;
 
 	*list = NULL;
 	*count = 0;
-	/* The only layout so far; a larger one will copy each element into
-	 * the caller's.
-	 */
-	if (size != sizeof(struct tcpkit_frozen))
+	/* Two layouts: the first one ended before @parked. */
+	if (size != sizeof(struct tcpkit_frozen) && size != TK_FROZEN_SIZE1)
 		return tk_err(tk, EINVAL, "struct tcpkit_frozen of %zu bytes: unknown",
 			      size);
 	nlh = tk_msg_start(tk, buf, TCPKIT_CMD_FROZEN_GET, NLM_F_DUMP);
@@ -885,6 +889,9 @@ int tcpkit_frozen_list(struct tcpkit *tk, struct tcpkit_frozen **list,
 		free(c.v);
 		return ret;
 	}
+	/* Elements of the caller's size: moved down, in place. */
+	for (i = 1; size < sizeof(struct tcpkit_frozen) && i < c.n; i++)
+		memmove((char *)c.v + i * size, &c.v[i], size);
 	*list = c.v;
 	*count = c.n;
 	return 0;

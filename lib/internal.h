@@ -72,6 +72,7 @@ static inline size_t tk_struct_len(uint32_t size, size_t first, size_t ours)
 #define TK_SOCKREF_SIZE1	tk_offsetofend(struct tcpkit_sockref, tuple)
 #define TK_AIMD_SIZE1		tk_offsetofend(struct tcpkit_aimd, override)
 #define TK_FIELD_SIZE1		tk_offsetofend(struct tcpkit_field, buf)
+#define TK_FROZEN_SIZE1		tk_offsetofend(struct tcpkit_frozen, dropped)
 
 /* error.c: record a failure in @tk (may be NULL) and in the thread. */
 int tk_err(struct tcpkit *tk, int err, const char *fmt, ...) TK_PRINTF(3, 4);

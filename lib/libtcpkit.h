@@ -563,11 +563,14 @@ int tcpkit_thaw(struct tcpkit *tk, const struct tcpkit_tuple *tuple);
  * @tuple: the frozen connection (ifindex unused)
  * @expires_ms: time left before the freeze lapses
  * @dropped: segments of the tuple dropped so far
+ * @parked: the peer's segments the freeze keeps now for the restore (0
+ *	from a module that drops them all); not in the first layout
  */
 struct tcpkit_frozen {
 	struct tcpkit_tuple tuple;
 	uint32_t expires_ms;
 	uint64_t dropped;
+	uint32_t parked;
 };
 
 /*

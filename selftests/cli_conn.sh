@@ -22,7 +22,7 @@ PORT=5001
 N=4000000		# bytes each way
 RATE=1000000		# bytes per second each way
 PAUSE=1500000		# the server pauses after sending this much
-PLAN=25
+PLAN=27
 NAME=cli_conn
 . "$dir/cli_lib.sh"
 
@@ -87,6 +87,7 @@ run()
 		pid $spid fd "$fd" stop file "$tmp/conn.img"
 	"$TCPKIT" -n "$S" -j conn frozen > "$tmp/out" 2>&1
 	has "ipv${fam}_frozen_listed" "\"sport\":$PORT,\"daddr\":\"$ca\",\"dport\":$rport,"
+	has "ipv${fam}_frozen_counts" "\"dropped\":[0-9]*,\"parked\":[0-9]*}"
 	kill -9 $spid
 	wait $spid 2> /dev/null
 	"$TCPKIT" image show file "$tmp/conn.img" > "$tmp/img.txt" 2>&1
