@@ -262,8 +262,10 @@ TEST_F_TIMEOUT(faults, restore, 250)
  * seen (snd-seq one further), as if it had been lost. A restore queues it
  * as sent and the retransmit timer delivers it. One that fails leaves B
  * untouched (no FIN, no RST); one that succeeds in spite of its fault is
- * silenced again before its timer fires. The last one goes through: B
- * gets A's EOF and its ACK takes C to FIN_WAIT2.
+ * live, and its tail loss probe sends the FIN two jiffies later: loopback
+ * drops everything during the loop, so that B never sees the FIN of a
+ * connection silenced right after. The last one goes through: once
+ * loopback passes again, B gets A's EOF and its ACK takes C to FIN_WAIT2.
  */
 TEST_F_TIMEOUT(faults, restore_fin_wait1, 250)
 {
@@ -279,6 +281,7 @@ TEST_F_TIMEOUT(faults, restore_fin_wait1, 250)
 	ASSERT_EQ(0, img_set(&self->im, TCPKIT_A_CONN_STATE, TK_FIN_WAIT1));
 	ASSERT_EQ(0, img_set(&self->im, TCPKIT_A_CONN_SND_SEQ,
 			     img_u32(&self->im, TCPKIT_A_CONN_SND_SEQ) + 1));
+	ASSERT_EQ(0, system("tc qdisc add dev lo root netem loss 100%"));
 
 	for (n = 1; n <= MAX_N; n++) {
 		int err, hit;
@@ -305,6 +308,7 @@ TEST_F_TIMEOUT(faults, restore_fin_wait1, 250)
 		c = -1;
 		EXPECT_EQ(self->refcnt, read_long(REFCNT)) TH_LOG("N=%u", n);
 	}
+	ASSERT_EQ(0, system("tc qdisc del dev lo root"));
 	report(_metadata, self, "restore FIN_WAIT1", n);
 	self->a = c;
 	EXPECT_EQ(TK_FIN_WAIT1, tcp_state(c));
