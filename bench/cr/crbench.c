@@ -462,7 +462,9 @@ static void scale(int n)
  * tcpkit-set N total_ck_us total_rs_us sys_ck sys_rs" for the set, the
  * system calls per connection; "CRB scaleck N one_by_one_us set_us
  * sys_one sys_set" compares the two checkpoints (us in all, calls per
- * connection).
+ * connection); "CRB scalestop N set_us stop_us" (N up to 1024): the
+ * set checkpointed again with stop (then given back, not timed) against
+ * it without.
  */
 static void scale_set(int n)
 {
@@ -471,9 +473,9 @@ static void scale_set(int n)
 	struct tcpkit_image **img = calloc(n, sizeof(*img));
 	int *a = calloc(n, sizeof(int)), *b = calloc(n, sizeof(int));
 	int *errs = calloc(n, sizeof(int));
-	struct tcpkit_image_set *set = NULL;
+	struct tcpkit_image_set *set = NULL, *held = NULL;
 	unsigned long s0, sck, srs, sck1;
-	double t0, tck, trs, tck1;
+	double t0, tck, trs, tck1, tstop;
 	int ret;
 
 	for (int i = 0; i < n; i++) {
@@ -496,6 +498,22 @@ static void scale_set(int n)
 	sck = nsys - s0;
 	if (ret)
 		die("tcpkit_checkpoint_set", -ret);
+	/*
+	 * With stop, given back at once: the holds and the freezes. A netns
+	 * holds at most 1024 frozen tuples.
+	 */
+	if (n <= 1024) {
+		t0 = now_us();
+		ret = tcpkit_checkpoint_set(tk, refp, n, TCPKIT_CHECKPOINT_STOP,
+					    &held);
+		tstop = now_us() - t0;
+		if (ret)
+			die("tcpkit_checkpoint_set with stop", -ret);
+		if (tcpkit_abort_set(tk, held))
+			die("tcpkit_abort_set", EIO);
+		tcpkit_image_set_free(held);
+		printf("CRB scalestop %d %.0f %.0f\n", n, tck, tstop);
+	}
 	for (int i = 0; i < n; i++)
 		kill_silently(a[i]);
 	s0 = nsys;

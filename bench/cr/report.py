@@ -31,7 +31,7 @@ def parse(path):
                 mem[int(w[2])] = float(w[4])
             elif w[1] == 'scale':
                 scale[(w[2], int(w[3]))] = (float(w[4]), float(w[5]))
-            elif w[1] == 'scaleset':
+            elif w[1] in ('scaleset', 'scalestop'):
                 continue    # scaleset_section()
             elif w[1] == 'leak':
                 leak.setdefault(w[2], []).append(w[3:])
@@ -78,6 +78,24 @@ def scaleset_section(raw, scale, lat):
                    '%s |' % (n, trs / 1000, per, cell(one), cell(so), both,
                              ratio_both, sck, srs, ratio_sys))
     out.append('')
+    stops = {}
+    with open(raw) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 5 and w[:2] == ['CRB', 'scalestop']:
+                stops[int(w[2])] = (float(w[3]), float(w[4]))
+    if stops:
+        out += ['The same sets checkpointed again with stop '
+                '(`TCPKIT_CHECKPOINT_STOP`, then given back by '
+                '`tcpkit_abort_set()`, not timed): every tuple frozen and '
+                'one wait (`synchronize_net()`) for the whole set, a hold '
+                'per connection.', '',
+                '| N | with stop total (ms) | with stop per connection (us) '
+                '| without stop per connection (us) |', '|---|---|---|---|']
+        for n, (ck, st) in sorted(stops.items()):
+            out.append('| %d | %.1f | %.1f | %.1f |' % (
+                n, st / 1000, st / n, ck / n))
+        out.append('')
     return out
 
 
