@@ -767,7 +767,7 @@ static int tcpkit_dump_lookup(struct netlink_callback *cb,
 		memset(&ext, 0, sizeof(ext));
 		err = tcpkit_sk_lookup(cb->skb, net, nla, &ts, &ext);
 		if (err) {
-			tcpkit_dump_fail(d, n, err, ext._msg);
+			tcpkit_dump_fail(d, n, err, tcpkit_extack_msg(&ext));
 			return err;
 		}
 		err = tcpkit_may_read_queues(cb->skb, &ts, &ext);
@@ -777,7 +777,7 @@ static int tcpkit_dump_lookup(struct netlink_callback *cb,
 		}
 		tcpkit_sk_put(&ts);
 		if (err) {
-			tcpkit_dump_fail(d, n, err, ext._msg);
+			tcpkit_dump_fail(d, n, err, tcpkit_extack_msg(&ext));
 			return err;
 		}
 		n++;
@@ -805,7 +805,7 @@ static int tcpkit_dump_freeze(struct tcpkit_dump *d)
 	for (i = 0; i < d->n; i++) {
 		err = tcpkit_stop_freeze(d->sks[i], &d->frozen[i], &ext);
 		if (err) {
-			tcpkit_dump_fail(d, i, err, ext._msg);
+			tcpkit_dump_fail(d, i, err, tcpkit_extack_msg(&ext));
 			return err;
 		}
 		d->nfrozen = i + 1;
@@ -853,7 +853,7 @@ static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
 	tcpkit_hold_free(hold);
 	sock_put(sk);
 	if (err)
-		tcpkit_dump_fail(d, d->cur, err, ext._msg);
+		tcpkit_dump_fail(d, d->cur, err, tcpkit_extack_msg(&ext));
 	return err;
 }
 

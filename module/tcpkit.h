@@ -102,6 +102,18 @@ static inline void tcpkit_extack_set(struct netlink_ext_ack *extack,
 		extack->_msg = msg;
 }
 
+/**
+ * tcpkit_extack_msg() - the message a callee left in @extack
+ * @extack: a request's, or one of our own for a step whose message is
+ *	passed on later (a set's "sock N: ")
+ *
+ * Return: the message or NULL. The netlink core reads it the same way.
+ */
+static inline const char *tcpkit_extack_msg(const struct netlink_ext_ack *extack)
+{
+	return extack->_msg;
+}
+
 struct tcpkit_conn;
 
 int tcpkit_sock_tuple(const struct nlattr *nest, struct nlattr **tb,
