@@ -101,6 +101,7 @@ static const struct tk_attr_desc conn_desc[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_SSTHRESH]	= { K_U32 },
 	/* A restore request's option, never part of an image. */
 	[TCPKIT_A_CONN_CONSERVATIVE]	= { K_NONE },
+	[TCPKIT_A_CONN_TS_RECENT]	= { K_U32 },
 };
 
 /* What a checkpoint carries in TCPKIT_A_CONN_AIMD. */

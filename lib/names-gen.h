@@ -88,6 +88,7 @@ static const char *const tk_conn_attr_names[TCPKIT_A_CONN_MAX + 1] = {
 	[TCPKIT_A_CONN_CWND] = "cwnd",
 	[TCPKIT_A_CONN_SSTHRESH] = "ssthresh",
 	[TCPKIT_A_CONN_CONSERVATIVE] = "conservative",
+	[TCPKIT_A_CONN_TS_RECENT] = "ts_recent",
 };
 
 /* Attribute set frozen, by type. */

@@ -333,6 +333,11 @@ static void tcpkit_conn_fill(struct sock *sk, struct tcpkit_conn *c)
 	c->sack_ok = tcp_is_sack(tp);
 	c->tstamp_ok = tp->rx_opt.tstamp_ok;
 	c->ts_val = tcpkit_tcp_ts_now(tp, &c->ts_clock);
+	/* The peer's last TSval, once one was seen: what we echo. */
+	if (c->tstamp_ok && tp->rx_opt.ts_recent_stamp) {
+		c->has_ts_recent = true;
+		c->ts_recent = tp->rx_opt.ts_recent;
+	}
 
 	/* What TCP_REPAIR_WINDOW reports. */
 	c->snd_wl1 = tp->snd_wl1;
@@ -621,7 +626,9 @@ int tcpkit_conn_put_header(struct sk_buff *skb, const struct tcpkit_conn *c)
 	      nla_put_u32(skb, TCPKIT_A_CONN_MIN_RTT_US, c->min_rtt_us))))
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, TCPKIT_A_CONN_CWND, c->cwnd) ||
-	    nla_put_u32(skb, TCPKIT_A_CONN_SSTHRESH, c->ssthresh))
+	    nla_put_u32(skb, TCPKIT_A_CONN_SSTHRESH, c->ssthresh) ||
+	    (c->has_ts_recent &&
+	     nla_put_u32(skb, TCPKIT_A_CONN_TS_RECENT, c->ts_recent)))
 		return -EMSGSIZE;
 
 	if (!c->has_aimd)

@@ -115,7 +115,7 @@ static const struct nla_policy tcpkit_conn_checkpoint_nl_policy[TCPKIT_A_CONN_ST
 };
 
 /* TCPKIT_CMD_CONN_RESTORE - do */
-static const struct nla_policy tcpkit_conn_restore_nl_policy[TCPKIT_A_CONN_CONSERVATIVE + 1] = {
+static const struct nla_policy tcpkit_conn_restore_nl_policy[TCPKIT_A_CONN_TS_RECENT + 1] = {
 	[TCPKIT_A_CONN_SOCK] = NLA_POLICY_NESTED(tcpkit_sock_nl_policy),
 	[TCPKIT_A_CONN_FAMILY] = NLA_POLICY_RANGE(NLA_U16, 2, 10),
 	[TCPKIT_A_CONN_SADDR] = { .type = NLA_BINARY, },
@@ -165,6 +165,7 @@ static const struct nla_policy tcpkit_conn_restore_nl_policy[TCPKIT_A_CONN_CONSE
 	[TCPKIT_A_CONN_MIN_RTT_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_a_conn_min_rtt_us_range),
 	[TCPKIT_A_CONN_CWND] = NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_a_conn_cwnd_range),
 	[TCPKIT_A_CONN_SSTHRESH] = NLA_POLICY_FULL_RANGE(NLA_U32, &tcpkit_a_conn_ssthresh_range),
+	[TCPKIT_A_CONN_TS_RECENT] = { .type = NLA_U32, },
 	[TCPKIT_A_CONN_CONSERVATIVE] = { .type = NLA_FLAG, },
 	[TCPKIT_A_CONN_SND_DATA] = { .type = NLA_BINARY, },
 	[TCPKIT_A_CONN_RCV_DATA] = { .type = NLA_BINARY, },
@@ -221,7 +222,7 @@ const struct genl_split_ops tcpkit_nl_ops[9] = {
 		.cmd		= TCPKIT_CMD_CONN_RESTORE,
 		.doit		= tcpkit_nl_conn_restore_doit,
 		.policy		= tcpkit_conn_restore_nl_policy,
-		.maxattr	= TCPKIT_A_CONN_CONSERVATIVE,
+		.maxattr	= TCPKIT_A_CONN_TS_RECENT,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

@@ -320,6 +320,15 @@ static int tcpkit_parse_tcp_options(struct genl_info *info,
 			return -EOPNOTSUPP;
 		}
 	}
+	if (attrs[TCPKIT_A_CONN_TS_RECENT]) {
+		if (!c->tstamp_ok) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[TCPKIT_A_CONN_TS_RECENT],
+					    "ts-recent without timestamps (tstamp-ok)");
+			return -EINVAL;
+		}
+		c->has_ts_recent = true;
+		c->ts_recent = nla_get_u32(attrs[TCPKIT_A_CONN_TS_RECENT]);
+	}
 	return 0;
 }
 
@@ -675,6 +684,21 @@ static void tcpkit_set_user_mss(struct sock *sk, u16 mss)
  * TCP_RTO_MAX]; the restored socket's own samples move the estimate on
  * from the first ACK.
  */
+/*
+ * The peer's last TSval, so that our first segments echo it and not 0
+ * (the socket has seen none); the peer's next in-order segment replaces
+ * it, as it would have on the original.
+ */
+static void tcpkit_set_ts_recent(const struct tcpkit_conn *c, struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!c->has_ts_recent || !tp->rx_opt.tstamp_ok)
+		return;
+	tp->rx_opt.ts_recent = c->ts_recent;
+	tp->rx_opt.ts_recent_stamp = ktime_get_seconds();
+}
+
 static void tcpkit_set_rtt(const struct tcpkit_conn *c, struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -998,6 +1022,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		lock_sock(sk);
 		tcpkit_set_rtt(c, sk);
 		tcpkit_set_cwnd(r, sk);
+		tcpkit_set_ts_recent(c, sk);
 		release_sock(sk);
 		/* A freeze of this tuple here (checkpoint with stop) ends
 		 * now, so that the answer to the window probe gets in.
@@ -1027,6 +1052,7 @@ static int tcpkit_go_live(struct tcpkit_restore *r, struct socket *sock,
 		}
 		tcpkit_set_rtt(c, sk);
 		tcpkit_set_cwnd(r, sk);
+		tcpkit_set_ts_recent(c, sk);
 		tcpkit_freeze_del(sock_net(sk), c, &parked);
 		/* What TCP_REPAIR_OFF does, but the probe: the data is one. */
 		tp->repair = 0;

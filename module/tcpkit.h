@@ -158,6 +158,8 @@ struct tcpkit_conn {
 	u8 tstamp_ok;
 	u32 ts_val;
 	u8 ts_clock;
+	bool has_ts_recent;
+	u32 ts_recent;
 	u32 snd_wl1;
 	u32 snd_wnd;
 	u32 max_window;

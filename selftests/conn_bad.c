@@ -413,6 +413,18 @@ TEST_F(bad, fin_wait2_with_send_queue)
 		      "FIN_WAIT2 image with send queue bytes");
 }
 
+/* The peer's TSval to echo means nothing without timestamps. */
+TEST_F(bad, ts_recent_without_timestamps)
+{
+	good_image(_metadata, self);
+	ASSERT_NE(NULL, img_find(&self->im, TCPKIT_A_CONN_TS_RECENT));
+	img_set(&self->im, TCPKIT_A_CONN_TSTAMP_OK, 0);
+	img_del(&self->im, TCPKIT_A_CONN_TS_VAL);
+	img_del(&self->im, TCPKIT_A_CONN_TS_CLOCK);
+	restore_fails(_metadata, self, -EINVAL, false,
+		      "ts-recent without tstamp-ok");
+}
+
 TEST_F(bad, stop_in_restore)
 {
 	struct nlattr a = { .nla_len = 4, .nla_type = TCPKIT_A_CONN_STOP };

@@ -504,6 +504,33 @@ TEST_F(conn, get_matches_checkpoint)
 	img_free(&hdr);
 }
 
+/*
+ * The peer's last TSval travels: the restored socket echoes it (TSecr)
+ * before any segment of B's reached it, not 0. Loopback drops everything
+ * from before the restore until the restored header is read, so that
+ * nothing of B's can replace it meanwhile.
+ */
+TEST_F(conn, ts_recent_carried)
+{
+	struct img hdr = {};
+	uint32_t echo;
+
+	ASSERT_EQ(777, stream_write(self->b, 2, &self->b_sent, 777, false));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 777, TMO));
+	checkpoint_a(_metadata, self);
+	ASSERT_NE(NULL, img_find(&self->im, TCPKIT_A_CONN_TS_RECENT));
+	echo = img_u32(&self->im, TCPKIT_A_CONN_TS_RECENT);
+	ASSERT_EQ(0, system("tc qdisc add dev lo root netem loss 100%"));
+	replace_a(_metadata, self, variant->family);
+	EXPECT_EQ(0, tk_checkpoint(&self->tk, self->c, NULL, NULL, true, &hdr))
+		TH_LOG("conn get: %s", self->tk.msg);
+	ASSERT_EQ(0, system("tc qdisc del dev lo root"));
+	EXPECT_NE(NULL, img_find(&hdr, TCPKIT_A_CONN_TS_RECENT));
+	EXPECT_EQ(echo, img_u32(&hdr, TCPKIT_A_CONN_TS_RECENT));
+	img_free(&hdr);
+	check_streams(_metadata, self, 10000);
+}
+
 static int getint(int fd, int level, int opt)
 {
 	socklen_t len = sizeof(int);
