@@ -534,9 +534,9 @@ void tcpkit_freeze_del(struct net *net, const struct tcpkit_conn *c,
  * @parked: from tcpkit_freeze_del(); emptied
  *
  * Each segment is received again on the device it came in by, as if it
- * arrived now: routing, netfilter and the socket lookup see it afresh.
- * Segments whose device is gone or down are dropped. Process context,
- * no socket lock held.
+ * arrived now: netfilter, conntrack and the socket lookup see it afresh
+ * (it keeps the route it came with). Segments whose device is gone or
+ * down are dropped. Process context, no socket lock held.
  */
 void tcpkit_freeze_deliver(struct net *net, struct sk_buff_head *parked)
 {

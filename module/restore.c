@@ -676,15 +676,6 @@ static void tcpkit_set_user_mss(struct sock *sk, u16 mss)
 }
 
 /*
- * The original's RTT estimate, the socket locked, just before it leaves
- * repair mode: the timers run in repair mode too, so until then the RTO
- * stays where connect() put it (3 s without a sample: a slow restore must
- * not retransmit half-way), and the retransmit timer of the bytes in flight
- * is re-armed with the path's RTO now. The RTO stays within [TCP_RTO_MIN,
- * TCP_RTO_MAX]; the restored socket's own samples move the estimate on
- * from the first ACK.
- */
-/*
  * The peer's last TSval, so that our first segments echo it and not 0
  * (the socket has seen none); the peer's next in-order segment replaces
  * it, as it would have on the original.
@@ -699,6 +690,15 @@ static void tcpkit_set_ts_recent(const struct tcpkit_conn *c, struct sock *sk)
 	tp->rx_opt.ts_recent_stamp = ktime_get_seconds();
 }
 
+/*
+ * The original's RTT estimate, the socket locked, just before it leaves
+ * repair mode: the timers run in repair mode too, so until then the RTO
+ * stays where connect() put it (3 s without a sample: a slow restore must
+ * not retransmit half-way), and the retransmit timer of the bytes in flight
+ * is re-armed with the path's RTO now. The RTO stays within [TCP_RTO_MIN,
+ * TCP_RTO_MAX]; the restored socket's own samples move the estimate on
+ * from the first ACK.
+ */
 static void tcpkit_set_rtt(const struct tcpkit_conn *c, struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
