@@ -1,20 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/cr/profile.sh [--kver SERIES] [--runs N]
+# bench/cr/profile.sh [--kver SERIES] [--runs N] [--no-trace]
 #
 # Where the time of one checkpoint+restore goes: boot one test VM (default
 # 6.12), run profile-guest.sh (N runs, default 15, of an idle and of a
-# 4 MiB connection, the module's profile parameter on) and write
-# bench/results/cr-profile.md with the medians per phase.
+# 4 MiB connection, the module's profile parameter on), then, unless
+# --no-trace, a second VM on 7-prof (the kernel built with the function
+# graph tracer) running trace-guest.sh (20 idle runs traced), and write
+# bench/results/cr-profile.md with the medians per phase, the split of the
+# time outside them and the kernel functions it goes to.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-series=6.12 runs=15
+series=6.12 runs=15 trace=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) series=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
-	*) echo "usage: $0 [--kver SERIES] [--runs N]" >&2; exit 1 ;;
+	--no-trace) trace=0; shift ;;
+	*) echo "usage: $0 [--kver SERIES] [--runs N] [--no-trace]" >&2; exit 1 ;;
 	esac
 done
 
@@ -35,6 +39,29 @@ grep -q '^CRP info done rc=0' "$out/profile-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
 	exit 2
 }
+traceraw=
+if [ $trace = 1 ]; then
+	# As bench/cc/percall.sh: under TCG the 7.x kernel cannot calibrate
+	# the TSC and is told the host's frequency. init_on_alloc=1 as in
+	# Debian's kernels; kmemleak, on in this build, would make every
+	# allocation save a stack trace (tens of us each under TCG).
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	tlog=$out/trace-vm.log
+	TCPKIT_VM_LOG=$tlog "$top/scripts/vm-run.sh" --kver 7-prof --timeout 1800 \
+		--append "tsc_early_khz=$khz init_on_alloc=1 kmemleak=off" -- \
+		env RUNS=20 /opt/tcpkit/bench/cr/trace-guest.sh \
+		> "$out/trace-output.txt" 2>&1 || {
+		echo "bench/cr: the trace VM run failed, see $out/trace-output.txt" >&2
+		exit 2
+	}
+	grep -E '^CR[TU] ' "$tlog" > "$out/trace-raw.txt"
+	grep -q '^CRT info done rc=0' "$out/trace-raw.txt" || {
+		echo "bench/cr: the trace guest did not finish, see $tlog" >&2
+		exit 2
+	}
+	traceraw=$out/trace-raw.txt
+fi
 python3 "$top/bench/cr/profile.py" "$out/profile-raw.txt" \
-	"bench/cr/profile.sh --kver $series --runs $runs" > "$results/cr-profile.md"
+	"bench/cr/profile.sh --kver $series --runs $runs" $traceraw \
+	> "$results/cr-profile.md"
 echo "bench/cr: wrote $results/cr-profile.md"
