@@ -219,7 +219,7 @@ def trace_section(w, raw):
       'function_graph recording only the %s listed in the script (and '
       'only in crbench\'s process), between trace markers crbench writes '
       'around each call; the first pair of each (caches cold) is left out.'
-      % (info.get('kernel', '?'),
+      % (info.get('kernel', '?').split()[0],
          ' '.join(x for x in info.get('cmdline', '').split()
                   if x.split('=')[0] in ('tsc_early_khz', 'init_on_alloc',
                                          'kmemleak')),
@@ -311,6 +311,16 @@ def trace_section(w, raw):
         for s in summary))
     w('| in the system calls, untraced (crbench) | %s |' % ' | '.join(
         '%.1f' % s[3] for s in summary))
+    w('')
+    w('What a request costs besides the module\'s handlers, the floor '
+      'of one checkpoint or restore through genetlink on this kernel '
+      '(in the system calls, less tracer, less the handlers): %s. '
+      'Batching (`tcpkit_checkpoint_set()`, `tcpkit_restore_set()`) pays '
+      'it once for many connections; one connection at a time pays it on '
+      'every call.' % ', '.join(
+          '%s %.1f us' % (s[0], sum(v for kk, v in s[1].items()
+                                     if kk not in ('user', 'module')))
+          for s in summary))
     w('')
     w('Tracer cost per hooked call: %s; hooked calls per operation: %s.' % (
         ', '.join('%s %.2f us' % (s[0], s[4]) for s in summary),
