@@ -331,6 +331,71 @@ def trace_section(w, raw):
     w('')
 
 
+def icount_section(w, raw):
+    """The icount run: the same idle calls in guest instructions."""
+    u, ins, lib, sysf = [], [], [], None
+    for line in open(raw):
+        f = line.split()
+        if f[:3] == ['CRI', 'user', '0']:
+            u.append([int(x) for x in f[3:8]])
+        elif f[:3] == ['CRI', 'insys', '0']:
+            ins.append([int(x) for x in f[3:7]])
+        elif f[:2] == ['CRI', 'lib']:
+            lib.append([int(x) for x in f[2:7]])
+        elif f[:2] == ['CRI', 'sys']:
+            sysf = [int(x) for x in f[2:4]]
+    if not u or not ins or not sysf:
+        return
+    # the first run's caches and TLB are cold
+    u, ins = u[1:], ins[1:]
+    null_ns, clock_ns = sysf
+    w('## idle, in guest instructions (icount)')
+    w('')
+    w('The same idle calls in a VM of the same kernel under QEMU\'s icount '
+      '(`TCPKIT_ACCEL=icount`, one vCPU): the guest\'s clock advances one '
+      'nanosecond per instruction executed, so every time crbench measures '
+      'is a count of guest instructions, whatever the host\'s load and '
+      'however fast TCG happens to run a given piece of code. Medians of '
+      '%d runs, thousands of instructions. An empty system call '
+      '(getppid()) is %d instructions, a clock read %d.'
+      % (len(u), null_ns, clock_ns))
+    w('')
+    w('| operation | part | k instructions |')
+    w('|---|---|---|')
+    for what, ti, ii, ci, col in (('checkpoint', 0, 0, 1, 0),
+                                  ('restore', 4, 2, 3, 1)):
+        tot = [x[ti] for x in u]
+        kin = [x[ii] for x in ins]
+        n = [x[ci] for x in ins]
+        w('| %s | **total** | **%.1f** |' % (what, med(tot)))
+        w('| %s | in its %g system calls (entry and exit included) | %.1f |'
+          % (what, statistics.median(n),
+             med([k - c * clock_ns for k, c in zip(kin, n)])))
+        w('| %s | userspace: the library | %.1f |' % (
+            what, med([t - k - c * clock_ns
+                       for t, k, c in zip(tot, kin, n)])))
+        if lib:
+            w('| %s | the library alone, replayed | %.1f |'
+              % (what, med([x[col] for x in lib])))
+    if lib:
+        w('| checkpoint | of it: image copy and validation '
+          '(`tcpkit_image_from_payload()`) | %.1f |'
+          % med([x[2] for x in lib]))
+        w('| checkpoint | of it: metadata (`time()`, `snprintf()`) | %.1f |'
+          % med([x[3] for x in lib]))
+    w('')
+    w('Where the userspace share of a real call in the TCG tables above '
+      'is larger than the library alone replayed, the difference is not '
+      'work the library does: in instructions the two agree. Under TCG '
+      'the same instructions take longer in a real call, between the '
+      'kernel\'s work and a whole connection\'s setup, than replayed back '
+      'to back; an event trace of such calls (syscalls, interrupts, '
+      'softirqs, page faults, context switches) shows none of those in '
+      'that time in most of them: emulation speed, not a cost a native '
+      'CPU would show in the same proportion.')
+    w('')
+
+
 def main():
     raw, cmd = sys.argv[1], sys.argv[2]
     rel = '?'
@@ -338,6 +403,7 @@ def main():
     user = {}
     mem = {}
     insys = {}
+    hostload = None
     lib = []
     sysf = None
     kern = {'checkpoint': {}, 'restore': {}}
@@ -345,6 +411,8 @@ def main():
         f = line.split()
         if f[:3] == ['CRP', 'info', 'kernel']:
             rel = f[3]
+        elif f[:3] == ['CRP', 'info', 'hostload']:
+            hostload = ' '.join(f[3:])
         elif f[:3] == ['CRP', 'info', 'autoinit']:
             autoinit = ' '.join(f[3:]) or '(not in the boot log)'
         elif f[:2] == ['CRP', 'mem']:
@@ -374,6 +442,11 @@ def main():
       'run. Medians in microseconds; under TCG absolute times are '
       'inflated, the split between phases is the figure.' % (
           cmd, datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M'), rel))
+    if hostload:
+        w('')
+        w('Host load average (1, 5, 15 min) before / after the run: %s; '
+          'on 2 host CPUs, more than 1 means another job (other VMs, '
+          'builds) shared them and inflated these times.' % hostload)
     w('')
     w('## How it is measured')
     w('')
@@ -476,6 +549,7 @@ def main():
       'dump messages from the skbs under the lock, 3 and 4 by collecting '
       'the reply in place, at the price of holding the socket lock while '
       'the dump is read.')
+    icount_section(w, raw)
     if len(sys.argv) > 3:
         trace_section(w, sys.argv[3])
     print('\n'.join(out))

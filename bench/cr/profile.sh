@@ -5,7 +5,8 @@
 #
 # Where the time of one checkpoint+restore goes: boot one test VM (default
 # 6.12), run profile-guest.sh (N runs, default 15, of an idle and of a
-# 4 MiB connection, the module's profile parameter on), then, unless
+# 4 MiB connection, the module's profile parameter on), a second one
+# under icount (idle calls timed in guest instructions), then, unless
 # --no-trace, a second VM on 7-prof (the kernel built with the function
 # graph tracer) running trace-guest.sh (20 idle runs traced), and write
 # bench/results/cr-profile.md with the medians per phase, the split of the
@@ -28,6 +29,7 @@ make -s -C "$top/bench/cr" OUTPUT="$out"
 mkdir -p "$results"
 
 log=$out/profile-vm.log
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 TCPKIT_VM_LOG=$log "$top/scripts/vm-run.sh" --kver "$series" --timeout 1800 -- \
 	env RUNS="$runs" /opt/tcpkit/bench/cr/profile-guest.sh \
 	> "$out/profile-output.txt" 2>&1 || {
@@ -35,8 +37,26 @@ TCPKIT_VM_LOG=$log "$top/scripts/vm-run.sh" --kver "$series" --timeout 1800 -- \
 	exit 2
 }
 grep '^CRP ' "$log" > "$out/profile-raw.txt"
+# The host's load around the run (other VMs slow this one down under TCG).
+echo "CRP info hostload $load0 / $(cut -d' ' -f1-3 /proc/loadavg)" \
+	>> "$out/profile-raw.txt"
 grep -q '^CRP info done rc=0' "$out/profile-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
+	exit 2
+}
+# The same idle calls counted in guest instructions (icount: one guest
+# nanosecond per instruction), a second VM of the same series.
+ilog=$out/icount-vm.log
+TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$ilog "$top/scripts/vm-run.sh" \
+	--kver "$series" --timeout 1800 -- \
+	env RUNS="$runs" /opt/tcpkit/bench/cr/icount-guest.sh \
+	> "$out/icount-output.txt" 2>&1 || {
+	echo "bench/cr: the icount VM run failed, see $out/icount-output.txt" >&2
+	exit 2
+}
+grep '^CRI ' "$ilog" >> "$out/profile-raw.txt"
+grep -q '^CRI info done rc=0' "$out/profile-raw.txt" || {
+	echo "bench/cr: the icount guest did not finish, see $ilog" >&2
 	exit 2
 }
 traceraw=
