@@ -410,6 +410,35 @@ static void sys_floor(void)
 	printf("CRP sys %.0f %.0f\n", pct(nul, 15, 0.5), pct(clk, 15, 0.5));
 }
 
+/*
+ * The userspace sequence on an idle connection, for comparison: "CRP
+ * soccr 0 ck_ns rs_ns", the restore with its socket().
+ */
+static void profile_soccr(void)
+{
+	double t0, t1, t2, t3;
+	struct soccr_img im;
+	int a, b, c, err;
+
+	pair(&a, &b, 0);
+	t0 = now_ns();
+	err = soccr_dump(a, &im);
+	t1 = now_ns();
+	if (err)
+		die("soccr_dump", -err);
+	kill_silently(a);
+	t2 = now_ns();
+	c = soccr_restore(&im);
+	t3 = now_ns();
+	if (c < 0)
+		die("soccr_restore", -c);
+	soccr_img_free(&im);
+	printf("CRP soccr 0 %.0f %.0f\n", t1 - t0, t3 - t2);
+	check_restored(c, 0);
+	kill_silently(c);
+	close(b);
+}
+
 /* A trace marker (CRBENCH_MARKFD: trace_marker open; trace-guest.sh). */
 static int markfd = -1;
 
@@ -505,6 +534,8 @@ static void profile(int runs, long only)
 			check_restored(c, qs[i]);
 			kill_silently(c);
 			close(b);
+			if (!qs[i])
+				profile_soccr();
 		}
 	}
 }
