@@ -210,11 +210,13 @@ def trace_section(w, raw):
     w('## Kernel functions of an idle checkpoint and restore (function '
       'graph trace)')
     w('')
-    w('From `bench/cr/trace-guest.sh` in a second VM run on kernel %s '
-      '(built with the function graph tracer; booted with `%s`: the TSC '
-      'told, `init_on_alloc=1` as Debian\'s kernels, `kmemleak=off`, '
+    w('From `bench/cr/trace-guest.sh` in another VM run on kernel %s '
+      '(built with the function graph tracer; booted with `%s`: '
+      '`init_on_alloc=1` as Debian\'s kernels, `kmemleak=off`, '
       'which this debugging build has on and which would make every '
-      'allocation save a stack trace). crbench runs %d idle '
+      'allocation save a stack trace), under icount like the section '
+      'above: every time here is a count of guest instructions, in '
+      'thousands ("k instr"). crbench runs %d idle '
       'checkpoint+restore pairs as above, first untraced, then with '
       'function_graph recording only the %s listed in the script (and '
       'only in crbench\'s process), between trace markers crbench writes '
@@ -231,8 +233,8 @@ def trace_section(w, raw):
       'the cost per call that the untraced and traced runs give together: '
       '(time inside the system calls traced - untraced) / hooked calls. '
       'What a function\'s own hook costs inside its time stamps (about '
-      'the traced time of a function that does nothing, `fdget()`: under '
-      '1 us) stays in.')
+      'the traced time of a function that does nothing, `fdget()`) '
+      'stays in.')
     w('')
     summary = []
     for op, what, col in (('ck', 'checkpoint', 0), ('rs', 'restore', 2)):
@@ -284,7 +286,7 @@ def trace_section(w, raw):
                         per_call / 1000.0, ncalls))
         w('### %s' % what)
         w('')
-        w('| function | calls | traced (us) | less tracer (us) |')
+        w('| function | calls | traced (k instr) | less tracer (k instr) |')
         w('|---|---|---|---|')
         for p in sorted(rows):
             tr, cor, c = rows[p]
@@ -299,7 +301,7 @@ def trace_section(w, raw):
       'it is part of; a function not traced counts in its nearest traced '
       'caller.')
     w('')
-    w('| part | %s |' % ' | '.join('%s (us)' % s[0] for s in summary))
+    w('| part | %s |' % ' | '.join('%s (k instr)' % s[0] for s in summary))
     w('|---|' + '---|' * len(summary))
     for k, desc in CATS + [('other', 'other')]:
         if not any(s[1].get(k) for s in summary):
@@ -318,21 +320,20 @@ def trace_section(w, raw):
       'Batching (`tcpkit_checkpoint_set()`, `tcpkit_restore_set()`) pays '
       'it once for many connections; one connection at a time pays it on '
       'every call.' % ', '.join(
-          '%s %.1f us' % (s[0], sum(v for kk, v in s[1].items()
+          '%s %.1fk instructions' % (s[0], sum(v for kk, v in s[1].items()
                                      if kk not in ('user', 'module')))
           for s in summary))
     w('')
     if any(x[4] <= 0 for x in summary):
         w('**The untraced run was not faster than the traced one here**: '
-          'the host\'s load changed between them, the tracer\'s cost '
-          'could not be taken off, and the "less tracer" times are the '
-          'traced ones.')
+          'the tracer\'s cost could not be taken off, and the "less '
+          'tracer" times are the traced ones.')
         w('')
     w('Tracer cost per hooked call: %s; hooked calls per operation: %s.' % (
-        ', '.join('%s %.2f us' % (s[0], s[4]) for s in summary),
+        ', '.join('%s %.2fk instructions' % (s[0], s[4]) for s in summary),
         ', '.join('%s %g' % (s[0], s[5]) for s in summary)))
     if 'sys' in tot['CRU']:
-        w('An empty system call on this kernel: %.2f us.'
+        w('An empty system call on this kernel: %.2fk instructions.'
           % (tot['CRU']['sys'][0] / 1000.0))
     w('')
 

@@ -7,8 +7,9 @@
 # 6.12), run profile-guest.sh (N runs, default 15, of an idle and of a
 # 4 MiB connection, the module's profile parameter on), a second one
 # under icount (idle calls timed in guest instructions), then, unless
-# --no-trace, a second VM on 7-prof (the kernel built with the function
-# graph tracer) running trace-guest.sh (20 idle runs traced), and write
+# --no-trace, a VM on 7-prof (the kernel built with the function graph
+# tracer) under icount running trace-guest.sh (20 idle runs traced), and
+# write
 # bench/results/cr-profile.md with the medians per phase, the split of the
 # time outside them and the kernel functions it goes to.
 set -euo pipefail
@@ -61,14 +62,16 @@ grep -q '^CRI info done rc=0' "$out/profile-raw.txt" || {
 }
 traceraw=
 if [ $trace = 1 ]; then
-	# As bench/cc/percall.sh: under TCG the 7.x kernel cannot calibrate
-	# the TSC and is told the host's frequency. init_on_alloc=1 as in
+	# Under icount, as the icount run: the tracer's time stamps count
+	# guest instructions, so the untraced and traced runs compare
+	# whatever the host's load (under plain TCG they did not, and the
+	# tracer's cost could not be taken off). init_on_alloc=1 as in
 	# Debian's kernels; kmemleak, on in this build, would make every
-	# allocation save a stack trace (tens of us each under TCG).
-	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	# allocation save a stack trace.
 	tlog=$out/trace-vm.log
-	TCPKIT_VM_LOG=$tlog "$top/scripts/vm-run.sh" --kver 7-prof --timeout 1800 \
-		--append "tsc_early_khz=$khz init_on_alloc=1 kmemleak=off" -- \
+	TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$tlog \
+		"$top/scripts/vm-run.sh" --kver 7-prof --timeout 1800 \
+		--append "init_on_alloc=1 kmemleak=off" -- \
 		env RUNS=20 /opt/tcpkit/bench/cr/trace-guest.sh \
 		> "$out/trace-output.txt" 2>&1 || {
 		echo "bench/cr: the trace VM run failed, see $out/trace-output.txt" >&2
