@@ -231,12 +231,13 @@ def trace_section(w, raw):
       'time is inflated by the hooked calls below it. "less tracer" takes '
       'off, for each function, the number of hooked calls below it times '
       'the cost per call that the untraced and traced runs give together: '
-      '(time inside the system calls traced - untraced) / hooked calls. '
-      'What a function\'s own hook costs inside its time stamps (about '
-      'the traced time of a function that does nothing, `fdget()`) '
-      'stays in.')
+      '(time inside the system calls traced - untraced) / hooked calls; '
+      'and, for each of its own calls, the part of a hook that falls '
+      'inside the function\'s own time stamps: the traced time of the '
+      'cheapest function traced with nothing hooked below it.')
     w('')
     summary = []
+    inners = []
     for op, what, col in (('ck', 'checkpoint', 0), ('rs', 'restore', 2)):
         rr = runs[op][1:]
         ut = [x[col] for x in tot['CRU']['insys'][1:]]
@@ -257,11 +258,22 @@ def trace_section(w, raw):
             n = sum(v[1] for p2, v in r.items()
                     if len(p2) > len(path) and p2[:len(path)] == path)
             return t, c, n
+        # the part of a hook inside its own function's time stamps: what
+        # the cheapest function traced with nothing hooked below it takes
+        leaves = [statistics.median(r.get(p, [0.0, 1])[0] /
+                                    max(1, r.get(p, [0.0, 1])[1]) for r in rr)
+                  for p in paths
+                  if statistics.median(r.get(p, [0.0, 0])[1] for r in rr)
+                  and not any(len(q) > len(p) and q[:len(p)] == p
+                              for q in paths)]
+        inner = min(min(leaves), per_call) if leaves else 0.0
+        inners.append(inner)
         rows = {}
         for p in paths:
             vals = [sub(p, r) for r in rr]
             tr = statistics.median(v[0] for v in vals)
-            cor = statistics.median(max(0.0, v[0] - v[2] * per_call)
+            cor = statistics.median(max(0.0, v[0] - v[2] * per_call -
+                                        v[1] * inner)
                                     for v in vals)
             rows[p] = (tr / 1000.0, cor / 1000.0,
                        statistics.median(v[1] for v in vals))
@@ -329,8 +341,10 @@ def trace_section(w, raw):
           'the tracer\'s cost could not be taken off, and the "less '
           'tracer" times are the traced ones.')
         w('')
-    w('Tracer cost per hooked call: %s; hooked calls per operation: %s.' % (
+    w('Tracer cost per hooked call: %s (of which inside the function\'s '
+      'own time stamps: %s); hooked calls per operation: %s.' % (
         ', '.join('%s %.2fk instructions' % (s[0], s[4]) for s in summary),
+        ', '.join('%.2fk' % (x / 1000.0) for x in inners),
         ', '.join('%s %g' % (s[0], s[5]) for s in summary)))
     if 'sys' in tot['CRU']:
         w('An empty system call on this kernel: %.2fk instructions.'
