@@ -29,7 +29,11 @@
  * encoding (CRC32C included) and decoding a checkpoint to a file adds,
  * socket(), restore; and "CRP mem QUEUE flt_ck flt_rs fresh_ns": the
  * minor page faults of the checkpoint and of the restore, and what
- * bringing QUEUE bytes of fresh memory into use costs. profile.sh sets
+ * bringing QUEUE bytes of fresh memory into use costs; "CRP insys QUEUE
+ * ck_ns ck_calls rs_ns rs_calls": the time the checkpoint and the restore
+ * spent inside the system calls they made, and how many (the wrappers
+ * time them), and "CRP sys" (sys_floor()) what that rests on. "crbench
+ * profile RUNS QUEUE" runs that queue size only. profile.sh sets
  * the module's profile parameter, whose kernel log lines split the
  * kernel's share into phases.
  */
@@ -46,19 +50,42 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <netinet/tcp.h>
 
 #include "libtcpkit.h"
 #include "soccr_baseline.h"
 
-/* ---- syscall counter: every wrapped call adds one ---- */
+/*
+ * ---- syscall counter: every wrapped call adds one; with systime_on (the
+ * profile), the time spent in it, entry and exit included, adds to
+ * systime_ns ----
+ */
 static unsigned long nsys;
+static int systime_on;
+static double systime_ns;
+static double now_ns(void);
+static double pct(double *v, int n, double p);
+static void die(const char *what, int err);
 
 #define WRAP(ret, name, proto, args)					\
 	ret __real_##name proto;					\
 	ret __wrap_##name proto;					\
-	ret __wrap_##name proto { nsys++; return __real_##name args; }
+	ret __wrap_##name proto						\
+	{								\
+		double t0_;						\
+		ret r_;							\
+									\
+		nsys++;							\
+		if (!systime_on)					\
+			return __real_##name args;			\
+		t0_ = now_ns();						\
+		r_ = __real_##name args;				\
+		systime_ns += now_ns() - t0_;				\
+		return r_;						\
+	}
 
 WRAP(int, socket, (int d, int t, int p), (d, t, p))
 WRAP(int, bind, (int f, const struct sockaddr *a, socklen_t l), (f, a, l))
@@ -71,10 +98,91 @@ WRAP(int, getsockname, (int f, struct sockaddr *a, socklen_t *l), (f, a, l))
 WRAP(int, getpeername, (int f, struct sockaddr *a, socklen_t *l), (f, a, l))
 WRAP(ssize_t, send, (int f, const void *b, size_t n, int fl), (f, b, n, fl))
 WRAP(ssize_t, recv, (int f, void *b, size_t n, int fl), (f, b, n, fl))
-WRAP(ssize_t, sendmsg, (int f, const struct msghdr *m, int fl), (f, m, fl))
 WRAP(ssize_t, recvmsg, (int f, struct msghdr *m, int fl), (f, m, fl))
-WRAP(int, recvmmsg, (int f, struct mmsghdr *m, unsigned int n, int fl,
-		     struct timespec *t), (f, m, n, fl, t))
+
+/*
+ * The library alone (profile): with capture on, the first datagram a
+ * recvmmsg() brings is kept; with replay on, sendmsg() only notes the
+ * request's sequence number and recvmmsg() hands back the kept datagram
+ * with that number, no system call made. A checkpoint or restore replayed
+ * so does all its userspace work and none of the kernel's.
+ */
+static int capture, replay;	/* 1: a checkpoint's reply, 2: a restore's */
+static unsigned char kept[2][8192];
+static size_t kept_len[2];
+static uint32_t replay_seq;
+
+/* The two calls the replay stands in for, counted and timed as WRAP's. */
+#define TIMED(ret, call)						\
+	({								\
+		double t0_;						\
+		ret r_;							\
+									\
+		nsys++;							\
+		if (!systime_on) {					\
+			r_ = call;					\
+		} else {						\
+			t0_ = now_ns();					\
+			r_ = call;					\
+			systime_ns += now_ns() - t0_;			\
+		}							\
+		r_;							\
+	})
+
+ssize_t __real_sendmsg(int f, const struct msghdr *m, int fl);
+int __real_recvmmsg(int f, struct mmsghdr *m, unsigned int n, int fl,
+		    struct timespec *t);
+
+ssize_t __wrap_sendmsg(int f, const struct msghdr *m, int fl);
+ssize_t __wrap_sendmsg(int f, const struct msghdr *m, int fl)
+{
+	const struct nlmsghdr *nlh = m->msg_iov[0].iov_base;
+	size_t len = 0;
+
+	if (!replay)
+		return TIMED(ssize_t, __real_sendmsg(f, m, fl));
+	replay_seq = nlh->nlmsg_seq;
+	for (size_t i = 0; i < m->msg_iovlen; i++)
+		len += m->msg_iov[i].iov_len;
+	return len;
+}
+
+int __wrap_recvmmsg(int f, struct mmsghdr *m, unsigned int n, int fl,
+		    struct timespec *t);
+int __wrap_recvmmsg(int f, struct mmsghdr *m, unsigned int n, int fl,
+		    struct timespec *t)
+{
+	struct sockaddr_nl *sa = m[0].msg_hdr.msg_name;
+	struct nlmsghdr *nlh;
+	int r, len;
+
+	if (!replay) {
+		r = TIMED(int, __real_recvmmsg(f, m, n, fl, t));
+		/* one datagram ends an idle checkpoint and a restore */
+		if (capture && r == 1 && m[0].msg_len <= sizeof(kept[0])) {
+			kept_len[capture - 1] = m[0].msg_len;
+			memcpy(kept[capture - 1], m[0].msg_hdr.msg_iov[0].iov_base,
+			       m[0].msg_len);
+		}
+		capture = 0;
+		return r;
+	}
+	if (replay < 0)
+		die("replay: the library asked for a second reply", EPROTO);
+	memcpy(m[0].msg_hdr.msg_iov[0].iov_base, kept[replay - 1],
+	       kept_len[replay - 1]);
+	len = (int)kept_len[replay - 1];
+	for (nlh = m[0].msg_hdr.msg_iov[0].iov_base; NLMSG_OK(nlh, len);
+	     nlh = NLMSG_NEXT(nlh, len))
+		nlh->nlmsg_seq = replay_seq;
+	memset(sa, 0, sizeof(*sa));
+	sa->nl_family = AF_NETLINK;
+	m[0].msg_hdr.msg_namelen = sizeof(*sa);
+	m[0].msg_hdr.msg_flags = 0;
+	m[0].msg_len = kept_len[replay - 1];
+	replay = -1;
+	return 1;
+}
 WRAP(ssize_t, mnl_socket_sendto, (const void *s, const void *b, size_t n),
 	(s, b, n))
 WRAP(int, ioctl, (int f, unsigned long r, void *a), (f, r, a))
@@ -277,26 +385,109 @@ static double fresh_ns(size_t len)
 	return t1 - t0;
 }
 
-/* The library's share of one checkpoint+restore, from the outside. */
-static void profile(int runs)
+/*
+ * What the split of a call's time into user and system time rests on,
+ * printed as "CRP sys null_ns clock_ns": a system call that does nothing
+ * (getppid(), its entry and exit, as the calls of a wrapped call are
+ * timed) and the clock read the wrappers add (one per wrapped call:
+ * half of the first read, half of the second), in ns, the median of 15
+ * loops of 1000.
+ */
+static void sys_floor(void)
+{
+	double nul[15], clk[15], t0;
+
+	for (int i = 0; i < 15; i++) {
+		t0 = now_ns();
+		for (int j = 0; j < 1000; j++)
+			syscall(SYS_getppid);
+		nul[i] = (now_ns() - t0) / 1000;
+		t0 = now_ns();
+		for (int j = 0; j < 1000; j++)
+			now_ns();
+		clk[i] = (now_ns() - t0) / 1000;
+	}
+	printf("CRP sys %.0f %.0f\n", pct(nul, 15, 0.5), pct(clk, 15, 0.5));
+}
+
+/*
+ * The userspace sequence on an idle connection, for comparison: "CRP
+ * soccr 0 ck_ns rs_ns", the restore with its socket().
+ */
+static void profile_soccr(void)
+{
+	double t0, t1, t2, t3;
+	struct soccr_img im;
+	int a, b, c, err;
+
+	pair(&a, &b, 0);
+	t0 = now_ns();
+	err = soccr_dump(a, &im);
+	t1 = now_ns();
+	if (err)
+		die("soccr_dump", -err);
+	kill_silently(a);
+	t2 = now_ns();
+	c = soccr_restore(&im);
+	t3 = now_ns();
+	if (c < 0)
+		die("soccr_restore", -c);
+	soccr_img_free(&im);
+	printf("CRP soccr 0 %.0f %.0f\n", t1 - t0, t3 - t2);
+	check_restored(c, 0);
+	kill_silently(c);
+	close(b);
+}
+
+/* A trace marker (CRBENCH_MARKFD: trace_marker open; trace-guest.sh). */
+static int markfd = -1;
+
+static void mark(const char *what)
+{
+	if (markfd >= 0 && write(markfd, what, strlen(what)) < 0)
+		die("trace marker", errno);
+}
+
+/*
+ * The library's share of one checkpoint+restore, from the outside; with
+ * @only >= 0 the runs of that queue size only (trace-guest.sh: idle).
+ */
+static void profile(int runs, long only)
 {
 	static const size_t qs[] = { 0, 4 << 20 };
 	struct tcpkit_sockref ref;
 	struct tcpkit_image *img, *back;
-	double t[7];
+	double t[8], sck, srs;
+	unsigned long nck, nrs;
 	long flt[4];
 	size_t len;
 	void *buf;
 	int a, b, c, err;
 
+	/* an fd: ip netns exec mounts a sysfs of its own, without tracefs */
+	if (getenv("CRBENCH_MARKFD"))
+		markfd = atoi(getenv("CRBENCH_MARKFD"));
+	sys_floor();
 	for (int i = 0; i < 2; i++) {
+		if (only >= 0 && (size_t)only != qs[i])
+			continue;
 		for (int r = 0; r < runs; r++) {
 			pair(&a, &b, qs[i]);
 			ref = (struct tcpkit_sockref){ .fd = a };
 			flt[0] = minflt();
+			systime_ns = 0;
+			nck = nsys;
+			systime_on = 1;
+			mark("CRT ck begin");
+			capture = qs[i] ? 0 : 1;
 			t[0] = now_ns();
 			err = tcpkit_checkpoint(tk, &ref, 0, &img);
 			t[1] = now_ns();
+			capture = 0;
+			mark("CRT ck end");
+			systime_on = 0;
+			sck = systime_ns;
+			nck = nsys - nck;
 			flt[1] = minflt();
 			if (err)
 				die("tcpkit_checkpoint", -err);
@@ -315,14 +506,27 @@ static void profile(int runs)
 			c = socket(AF_INET, SOCK_STREAM, 0);
 			t[5] = now_ns();
 			flt[2] = minflt();
+			systime_ns = 0;
+			nrs = nsys;
+			systime_on = 1;
+			mark("CRT rs begin");
+			capture = qs[i] ? 0 : 2;
+			t[7] = now_ns();
 			err = tcpkit_restore(tk, img, c);
 			t[6] = now_ns();
+			capture = 0;
+			mark("CRT rs end");
+			systime_on = 0;
+			srs = systime_ns;
+			nrs = nsys - nrs;
 			flt[3] = minflt();
 			if (err)
 				die("tcpkit_restore", -err);
 			printf("CRP user %zu %.0f %.0f %.0f %.0f %.0f\n", qs[i],
 			       t[1] - t[0], t[2] - t[1], t[3] - t[2],
-			       t[5] - t[4], t[6] - t[5]);
+			       t[5] - t[4], t[6] - t[7]);
+			printf("CRP insys %zu %.0f %lu %.0f %lu\n", qs[i],
+			       sck, nck, srs, nrs);
 			printf("CRP mem %zu %ld %ld %.0f\n", qs[i],
 			       flt[1] - flt[0], flt[3] - flt[2],
 			       qs[i] ? fresh_ns(qs[i]) : 0.0);
@@ -330,7 +534,74 @@ static void profile(int runs)
 			check_restored(c, qs[i]);
 			kill_silently(c);
 			close(b);
+			if (!qs[i])
+				profile_soccr();
 		}
+	}
+}
+
+/*
+ * The library's own time: an idle checkpoint and restore replayed (see
+ * capture, replay), @runs times: "CRP lib ck_ns rs_ns valid_ns meta_ns
+ * ck_cold_ns", the third and fourth what parts of the checkpoint's cost:
+ * the image checked (tcpkit_image_from_payload(): a copy and the
+ * validation a checkpoint's image gets) and the metadata it is stamped
+ * with (time(), snprintf()); the last the same replayed checkpoint right
+ * after a real one of a fresh connection (set up as in profile()), not
+ * back to back with the previous replay: the library's code run as in a
+ * real call, after the kernel's work.
+ */
+static void profile_lib(int runs)
+{
+	struct tcpkit_sockref ref = { .fd = 0 }, live;
+	struct tcpkit_image *img, *back;
+	double t0, t1, t2, t3, t4, c0, c1;
+	const void *pl;
+	char tool[64];
+	time_t now;
+	size_t len;
+	int a, b;
+
+	if (!kept_len[0] || !kept_len[1])
+		return;
+	for (int r = 0; r < runs; r++) {
+		pair(&a, &b, 0);
+		live = (struct tcpkit_sockref){ .fd = a };
+		if (tcpkit_checkpoint(tk, &live, 0, &img))
+			die("tcpkit_checkpoint", errno);
+		tcpkit_image_free(img);
+		replay = 1;
+		c0 = now_ns();
+		if (tcpkit_checkpoint(tk, &ref, 0, &img))
+			die("replayed checkpoint", errno);
+		c1 = now_ns();
+		replay = 0;
+		tcpkit_image_free(img);
+		kill_silently(a);
+		close(b);
+		replay = 1;
+		t0 = now_ns();
+		if (tcpkit_checkpoint(tk, &ref, 0, &img))
+			die("replayed checkpoint", errno);
+		t1 = now_ns();
+		replay = 2;
+		if (tcpkit_restore(tk, img, 0))
+			die("replayed restore", errno);
+		t2 = now_ns();
+		replay = 0;
+		pl = tcpkit_image_payload(img, &len);
+		back = tcpkit_image_from_payload(pl, len);
+		t3 = now_ns();
+		if (!back)
+			die("tcpkit_image_from_payload", errno);
+		now = time(NULL);
+		snprintf(tool, sizeof(tool), "libtcpkit %s %ld",
+			 tcpkit_version(), (long)now);
+		t4 = now_ns();
+		tcpkit_image_free(back);
+		tcpkit_image_free(img);
+		printf("CRP lib %.0f %.0f %.0f %.0f %.0f\n", t1 - t0, t2 - t1,
+		       t3 - t2, t4 - t3, c1 - c0);
 	}
 }
 
@@ -562,7 +833,8 @@ int main(int argc, char **argv)
 		die("tcpkit_open", errno);
 	listener();
 	if (argc > 2 && !strcmp(argv[1], "profile")) {
-		profile(atoi(argv[2]));
+		profile(atoi(argv[2]), argc > 3 ? atol(argv[3]) : -1);
+		profile_lib(atoi(argv[2]));
 		printf("CRP done\n");
 		return 0;
 	}
