@@ -23,7 +23,7 @@
 #include <linux/tcp.h>
 
 #include "libtcpkit.h"
-#include "../lib/crc32c.h"
+#include "img_forge.h"
 #include "fuzz_lib.h"
 
 #define HDR	TCPKIT_IMAGE_HDR_LEN
@@ -47,26 +47,6 @@ static void watchdog(int sig)
 	printf("not ok 1 round %lu did not finish within 30 s (hang)\n", round_no);
 	fflush(stdout);
 	_exit(1);
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-/* payload_len and CRC32C after a mutation, so the validator sees it. */
-static void fix_header(unsigned char *b, size_t len)
-{
-	uint32_t crc;
-
-	put_le32(b + 16, len - HDR);
-	put_le32(b + 20, 0);
-	crc = tk_crc32c(0, b, HDR);
-	crc = tk_crc32c(crc, b + HDR, len - HDR);
-	put_le32(b + 20, crc);
 }
 
 /* Offsets of the top-level attributes of the payload. */

@@ -27,44 +27,13 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
-#include "../lib/crc32c.h"
+#include "img_forge.h"
 
 #define SND_LEN		40000	/* two chunks: 32768 + 7232 */
 #define RCV_LEN		100
 #define PLAN		48
 
 /* ---- payload builder ------------------------------------------------ */
-
-struct pb {
-	unsigned char *p;
-	size_t len;
-};
-
-static void put(struct pb *b, uint16_t type, const void *d, size_t len)
-{
-	struct nlattr nla = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
-
-	memcpy(b->p + b->len, &nla, sizeof(nla));
-	if (len)
-		memcpy(b->p + b->len + NLA_HDRLEN, d, len);
-	memset(b->p + b->len + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
-	b->len += NLA_HDRLEN + NLA_ALIGN(len);
-}
-
-static void put_u8(struct pb *b, uint16_t type, uint8_t v)
-{
-	put(b, type, &v, 1);
-}
-
-static void put_u16(struct pb *b, uint16_t type, uint16_t v)
-{
-	put(b, type, &v, 2);
-}
-
-static void put_u32(struct pb *b, uint16_t type, uint32_t v)
-{
-	put(b, type, &v, 4);
-}
 
 static unsigned char pattern(size_t i, int q)
 {
@@ -207,20 +176,6 @@ static struct pb build(enum mutation m)
 
 /* ---- file encoding by hand (valid CRC over any payload) ------------- */
 
-static void le16(unsigned char *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void le32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
 static unsigned char *encode_raw(const struct pb *b, uint32_t flags,
 				 uint16_t version, size_t *len)
 {
@@ -228,26 +183,17 @@ static unsigned char *encode_raw(const struct pb *b, uint32_t flags,
 	uint32_t crc;
 
 	memcpy(f, TCPKIT_IMAGE_MAGIC, 8);
-	le16(f + 8, version);
-	le16(f + 10, TCPKIT_IMAGE_HDR_LEN);
-	le32(f + 12, flags);
-	le32(f + 16, (uint32_t)b->len);
-	le16(f + 24, TCPKIT_FAMILY_VERSION);
+	put_le16(f + 8, version);
+	put_le16(f + 10, TCPKIT_IMAGE_HDR_LEN);
+	put_le32(f + 12, flags);
+	put_le32(f + 16, (uint32_t)b->len);
+	put_le16(f + 24, TCPKIT_FAMILY_VERSION);
 	memcpy(f + TCPKIT_IMAGE_HDR_LEN, b->p, b->len);
 	crc = tk_crc32c(0, f, TCPKIT_IMAGE_HDR_LEN);
 	crc = tk_crc32c(crc, b->p, b->len);
-	le32(f + 20, crc);
+	put_le32(f + 20, crc);
 	*len = TCPKIT_IMAGE_HDR_LEN + b->len;
 	return f;
-}
-
-static void fix_crc(unsigned char *f, size_t len)
-{
-	uint32_t crc;
-
-	le32(f + 20, 0);
-	crc = tk_crc32c(0, f, len);
-	le32(f + 20, crc);
 }
 
 /* ---- checks ---------------------------------------------------------- */
@@ -485,7 +431,7 @@ static void test_header_damage(void)
 	 * take that memory first (run under a 64 MiB address-space limit).
 	 */
 	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
-	le32(f + 16, 255U << 20);
+	put_le32(f + 16, 255U << 20);
 	fix_crc(f, TCPKIT_IMAGE_HDR_LEN);
 	{
 		int status = -1, before = failed;
@@ -521,7 +467,7 @@ static void test_header_damage(void)
 	free(f);
 
 	f = encode_raw(&b, 0, TCPKIT_IMAGE_VERSION, &len);
-	le32(f + 16, TCPKIT_IMAGE_PAYLOAD_MAX + 1);
+	put_le32(f + 16, TCPKIT_IMAGE_PAYLOAD_MAX + 1);
 	fix_crc(f, TCPKIT_IMAGE_HDR_LEN);
 	expect_file_refused("oversized", f, len, EFBIG, "exceeds");
 	free(f);

@@ -31,7 +31,7 @@
 
 #include "ktap_result.h"
 #include "libtcpkit.h"
-#include "../lib/crc32c.h"
+#include "img_forge.h"
 
 #define PLAN		28
 #define HDR		TCPKIT_IMAGE_HDR_LEN
@@ -39,75 +39,44 @@
 
 static char path[64];
 
-struct pb {
-	unsigned char p[4096];
-	size_t len;
-};
-
-static void put(struct pb *b, uint16_t type, const void *d, size_t len)
-{
-	struct nlattr nla = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
-
-	memcpy(b->p + b->len, &nla, sizeof(nla));
-	memcpy(b->p + b->len + NLA_HDRLEN, d, len);
-	memset(b->p + b->len + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
-	b->len += NLA_HDRLEN + NLA_ALIGN(len);
-}
-
-static void put_u8(struct pb *b, uint16_t type, uint8_t v)
-{
-	put(b, type, &v, 1);
-}
-
-static void put_u16(struct pb *b, uint16_t type, uint16_t v)
-{
-	put(b, type, &v, 2);
-}
-
-static void put_u32(struct pb *b, uint16_t type, uint32_t v)
-{
-	put(b, type, &v, 4);
-}
-
 /*
  * The payload of an IPv4 connection 10.0.0.1:@sport -> 10.0.0.2:40000
  * with 10 + 3 queued bytes; @broken: without its MSS (invalid).
  */
-static void conn_payload(struct pb *bp, uint16_t sport, bool broken)
+static void conn_payload(struct pb *b, uint16_t sport, bool broken)
 {
-	struct pb b = { .len = 0 };
 	struct in_addr sa, da;
 
 	inet_pton(AF_INET, "10.0.0.1", &sa);
 	inet_pton(AF_INET, "10.0.0.2", &da);
-	put_u16(&b, TCPKIT_A_CONN_FAMILY, AF_INET);
-	put(&b, TCPKIT_A_CONN_SADDR, &sa, 4);
-	put(&b, TCPKIT_A_CONN_DADDR, &da, 4);
-	put_u16(&b, TCPKIT_A_CONN_SPORT, sport);
-	put_u16(&b, TCPKIT_A_CONN_DPORT, 40000);
-	put_u8(&b, TCPKIT_A_CONN_STATE, TCP_ESTABLISHED);
-	put_u32(&b, TCPKIT_A_CONN_SND_SEQ, 1000000 + sport);
-	put_u32(&b, TCPKIT_A_CONN_RCV_SEQ, 2000000);
-	put_u32(&b, TCPKIT_A_CONN_SND_QLEN, 10);
-	put_u32(&b, TCPKIT_A_CONN_UNSENT_LEN, 0);
-	put_u32(&b, TCPKIT_A_CONN_RCV_QLEN, 3);
+	put_u16(b, TCPKIT_A_CONN_FAMILY, AF_INET);
+	put(b, TCPKIT_A_CONN_SADDR, &sa, 4);
+	put(b, TCPKIT_A_CONN_DADDR, &da, 4);
+	put_u16(b, TCPKIT_A_CONN_SPORT, sport);
+	put_u16(b, TCPKIT_A_CONN_DPORT, 40000);
+	put_u8(b, TCPKIT_A_CONN_STATE, TCP_ESTABLISHED);
+	put_u32(b, TCPKIT_A_CONN_SND_SEQ, 1000000 + sport);
+	put_u32(b, TCPKIT_A_CONN_RCV_SEQ, 2000000);
+	put_u32(b, TCPKIT_A_CONN_SND_QLEN, 10);
+	put_u32(b, TCPKIT_A_CONN_UNSENT_LEN, 0);
+	put_u32(b, TCPKIT_A_CONN_RCV_QLEN, 3);
 	if (!broken)
-		put_u32(&b, TCPKIT_A_CONN_MSS, 1448);
-	put_u8(&b, TCPKIT_A_CONN_SND_WSCALE, 7);
-	put_u8(&b, TCPKIT_A_CONN_RCV_WSCALE, 7);
-	put_u8(&b, TCPKIT_A_CONN_SACK_OK, 1);
-	put_u8(&b, TCPKIT_A_CONN_TSTAMP_OK, 1);
-	put_u32(&b, TCPKIT_A_CONN_TS_VAL, 123456);
-	put_u8(&b, TCPKIT_A_CONN_TS_CLOCK, TCPKIT_TS_CLOCK_MS);
-	put_u32(&b, TCPKIT_A_CONN_SND_WND, 65535);
-	put(&b, TCPKIT_A_CONN_SND_DATA, "0123456789", 10);
-	put(&b, TCPKIT_A_CONN_RCV_DATA, "abc", 3);
-	*bp = b;
+		put_u32(b, TCPKIT_A_CONN_MSS, 1448);
+	put_u8(b, TCPKIT_A_CONN_SND_WSCALE, 7);
+	put_u8(b, TCPKIT_A_CONN_RCV_WSCALE, 7);
+	put_u8(b, TCPKIT_A_CONN_SACK_OK, 1);
+	put_u8(b, TCPKIT_A_CONN_TSTAMP_OK, 1);
+	put_u32(b, TCPKIT_A_CONN_TS_VAL, 123456);
+	put_u8(b, TCPKIT_A_CONN_TS_CLOCK, TCPKIT_TS_CLOCK_MS);
+	put_u32(b, TCPKIT_A_CONN_SND_WND, 65535);
+	put(b, TCPKIT_A_CONN_SND_DATA, "0123456789", 10);
+	put(b, TCPKIT_A_CONN_RCV_DATA, "abc", 3);
 }
 
 static struct tcpkit_image *conn_image(uint16_t sport)
 {
-	struct pb b;
+	unsigned char buf[512];
+	struct pb b = { .p = buf };
 
 	conn_payload(&b, sport, false);
 	return tcpkit_image_from_payload(b.p, b.len);
@@ -115,7 +84,6 @@ static struct tcpkit_image *conn_image(uint16_t sport)
 
 static struct tcpkit_image_set *make_set(unsigned int n);
 static size_t good(unsigned char *buf);
-static void forge(unsigned char *buf, size_t len);
 static void spill(const unsigned char *buf, size_t len);
 
 /*
@@ -164,7 +132,7 @@ static void fuzz(void)
 			break;
 		}
 		if (random() % 8)
-			forge(buf, len);
+			fix_header(buf, len);
 		spill(buf, len);
 		errno = 0;
 		set = tcpkit_image_set_read_file(path);
@@ -215,28 +183,6 @@ static void spill(const unsigned char *buf, size_t len)
 	close(fd);
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void set_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-/* Header payload length and CRC made to agree with @len bytes. */
-static void forge(unsigned char *buf, size_t len)
-{
-	set_le32(buf + 16, (uint32_t)(len - HDR));
-	set_le32(buf + 20, 0);
-	set_le32(buf + 20, tk_crc32c(tk_crc32c(0, buf, HDR), buf + HDR,
-				     len - HDR));
-}
-
 /*
  * Write @buf, read it as a set: ok when refused with @err and a message
  * that names the file and contains @what.
@@ -271,9 +217,9 @@ static void round_trip(void)
 	result(!tcpkit_image_set_write_file(set, path), "set_write_file", "%s",
 	       tcpkit_strerror());
 	raw = slurp(path, &la);
-	result(la > HDR && raw[8] == 2 && le32(raw + HDR) == 3,
+	result(la > HDR && raw[8] == 2 && get_le32(raw + HDR) == 3,
 	       "file_header_version_2_count_3", "%zu bytes, version %u, count %u",
-	       la, raw[8], la > HDR + 4 ? le32(raw + HDR) : 0);
+	       la, raw[8], la > HDR + 4 ? get_le32(raw + HDR) : 0);
 	free(raw);
 	back = tcpkit_image_set_read_file(path);
 	result(back && tcpkit_image_set_count(back) == 3 &&
@@ -370,50 +316,50 @@ static void damage(void)
 	uint32_t v;
 
 	len = good(buf);
-	l0 = le32(buf + e0);
+	l0 = get_le32(buf + e0);
 	e1 = e0 + ENT + l0;
 
-	set_le32(buf + HDR, 0);
-	forge(buf, len);
+	put_le32(buf + HDR, 0);
+	fix_header(buf, len);
 	refused("count_zero_refused", buf, len, EINVAL, "count 0");
 
 	len = good(buf);
-	set_le32(buf + HDR, 4);
-	forge(buf, len);
+	put_le32(buf + HDR, 4);
+	fix_header(buf, len);
 	refused("count_beyond_entries_refused", buf, len, EINVAL, "overruns");
 
 	len = good(buf);
-	set_le32(buf + HDR, 2);
-	forge(buf, len);
+	put_le32(buf + HDR, 2);
+	fix_header(buf, len);
 	refused("count_short_of_entries_refused", buf, len, EINVAL,
 		"after the last of 2");
 
 	len = good(buf);
-	set_le32(buf + HDR, 1000000);
-	forge(buf, len);
+	put_le32(buf + HDR, 1000000);
+	fix_header(buf, len);
 	refused("count_impossible_refused", buf, len, EINVAL, "impossible");
 
 	len = good(buf);
-	set_le32(buf + e0, l0 + 2);
-	forge(buf, len);
+	put_le32(buf + e0, l0 + 2);
+	fix_header(buf, len);
 	refused("entry_length_unaligned_refused", buf, len, EINVAL,
 		"bad length");
 
 	len = good(buf);
-	set_le32(buf + e0, 0);
-	forge(buf, len);
+	put_le32(buf + e0, 0);
+	fix_header(buf, len);
 	refused("entry_length_zero_refused", buf, len, EINVAL, "bad length");
 
 	len = good(buf);
-	set_le32(buf + e1, (uint32_t)(len - e1));
-	forge(buf, len);
+	put_le32(buf + e1, (uint32_t)(len - e1));
+	fix_header(buf, len);
 	refused("entry_overruns_payload_refused", buf, len, EINVAL,
 		"overruns");
 
 	/* entry 0 claims part of entry 1: the rest no longer parses */
 	len = good(buf);
-	set_le32(buf + e0, l0 + ENT + 8);
-	forge(buf, len);
+	put_le32(buf + e0, l0 + ENT + 8);
+	fix_header(buf, len);
 	refused("entries_overlapping_refused", buf, len, EOPNOTSUPP,
 		"connection 1");
 
@@ -430,23 +376,23 @@ static void damage(void)
 
 	len = good(buf);
 	buf[e1 + 12] = 1;
-	forge(buf, len);
+	fix_header(buf, len);
 	refused("entry_reserved_refused", buf, len, EINVAL, "reserved");
 
 	len = good(buf);
 	buf[HDR + 4] = 1;
-	forge(buf, len);
+	fix_header(buf, len);
 	refused("set_reserved_refused", buf, len, EINVAL, "reserved");
 
 	len = good(buf);
-	set_le32(buf + 12, TCPKIT_IMAGE_F_TS_USEC);
-	forge(buf, len);
+	put_le32(buf + 12, TCPKIT_IMAGE_F_TS_USEC);
+	fix_header(buf, len);
 	refused("header_clock_flag_refused", buf, len, EINVAL,
 		"byte order bit only");
 
 	len = good(buf);
-	set_le32(buf + e1 + 4, TCPKIT_IMAGE_F_TS_USEC);
-	forge(buf, len);
+	put_le32(buf + e1 + 4, TCPKIT_IMAGE_F_TS_USEC);
+	fix_header(buf, len);
 	refused("entry_flags_disagree_refused", buf, len, EINVAL,
 		"disagree");
 
@@ -455,25 +401,26 @@ static void damage(void)
 	{
 		static unsigned char out[1 << 16];
 		size_t tail = len - (e1 + ENT + l0);
-		struct pb bad;
+		static unsigned char bad_buf[512];
+		struct pb bad = { .p = bad_buf };
 
 		conn_payload(&bad, 6000, true);
 		memcpy(out, buf, e1);
-		set_le32(out + e1, (uint32_t)bad.len);
+		put_le32(out + e1, (uint32_t)bad.len);
 		memcpy(out + e1 + 4, buf + e1 + 4, ENT - 4);
 		memcpy(out + e1 + ENT, bad.p, bad.len);
 		memcpy(out + e1 + ENT + bad.len, buf + e1 + ENT + l0, tail);
-		forge(out, e1 + ENT + bad.len + tail);
+		fix_header(out, e1 + ENT + bad.len + tail);
 		refused("bad_connection_inside_refused", out,
 			e1 + ENT + bad.len + tail, EINVAL, "connection 1");
 	}
 
 	/* 1 GiB announced, one entry of 256 MiB, 200 bytes present */
 	len = good(buf);
-	set_le32(buf + HDR, 1);
-	set_le32(buf + e0, TCPKIT_IMAGE_PAYLOAD_MAX);
+	put_le32(buf + HDR, 1);
+	put_le32(buf + e0, TCPKIT_IMAGE_PAYLOAD_MAX);
 	v = TCPKIT_IMAGE_SET_PAYLOAD_MAX;
-	set_le32(buf + 16, v);
+	put_le32(buf + 16, v);
 	refused_lowmem(buf, 200);
 }
 
