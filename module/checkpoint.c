@@ -4,12 +4,17 @@
  *
  * Everything is read under lock_sock(): softirq input goes to the backlog
  * and the timers are deferred meanwhile, so the header and the queue bytes
- * describe one instant. The queues are copied straight from the skbs (not
+ * describe one instant. The queues are read straight from the skbs (not
  * through MSG_PEEK, which SO_PEEK_OFF would shift): the send queue from
  * snd_una on, rtx rb-tree first, then the write queue; the receive queue
- * from copied_seq on, the FIN excluded. The copy lives in one kvmalloc()
- * buffer that the dump streams after the lock is gone, in chunks of at most
- * TCPKIT_CHUNK_MAX bytes, and frees in .done.
+ * from copied_seq on, the FIN excluded. The send queue is copied into one
+ * kvmalloc() buffer: TCP splits and shifts the frags of its unsent and
+ * SACKed skbs in place, which a clone would see. The receive queue's skbs
+ * are cloned instead: nothing changes their bytes once queued (coalescing
+ * refuses a cloned tail, collapsing builds new skbs), so under the lock
+ * only references are taken, and the bytes are copied once, into the dump
+ * messages. The dump streams both after the lock is gone, in chunks of at
+ * most TCPKIT_CHUNK_MAX bytes, and frees what is left in .done.
  *
  * With TCPKIT_A_CONN_STOP the tuple is frozen first (freeze.c), then, once
  * no segment that slipped past the freeze can still be on its way in, the
@@ -85,13 +90,25 @@ static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
 #define TCPKIT_DUMP_ERRLEN	256
 
 /**
+ * struct tcpkit_snapq - the queue bytes of a snapshot
+ * @snd: the send queue's bytes, a copy (NULL when it is empty)
+ * @rcv: clones of the receive queue's skbs holding bytes from copied_seq
+ * @rcv_off: offset in the first of @rcv of its first byte not yet streamed
+ */
+struct tcpkit_snapq {
+	u8 *snd;
+	struct sk_buff_head rcv;
+	u32 rcv_off;
+};
+
+/**
  * struct tcpkit_dump - state of one checkpoint dump
  * @conn: the current connection's snapshot header
- * @data: its send queue bytes (@conn.snd_qlen) then receive queue bytes
- * @pos: bytes of @data already sent
+ * @q: its send queue bytes (@conn.snd_qlen) then receive queue bytes
+ * @pos: bytes of @q already sent
  * @header_sent: its header message went out
  * @hold: id of the hold its stop made, 0 without stop
- * @net: netns whose snapshot budget @data is charged to
+ * @net: netns whose snapshot budget @q is charged to
  * @charged: bytes charged
  * @prof: phase times of the first connection (module parameter profile)
  * @prof_bytes: the first connection's queue bytes, once it is done
@@ -112,7 +129,7 @@ static_assert(sizeof_field(struct tcpkit_conn, cc) == TCP_CA_NAME_MAX);
  */
 struct tcpkit_dump {
 	struct tcpkit_conn conn;
-	u8 *data;
+	struct tcpkit_snapq q;
 	u32 pos;
 	bool header_sent;
 	u32 hold;
@@ -263,6 +280,43 @@ static int tcpkit_rcvq_take(struct sock *sk, u8 *dst, u32 *len, u32 max)
 	}
 	*len = done;
 	return 0;
+}
+
+/*
+ * Clone the receive queue's skbs that hold its @len bytes from copied_seq
+ * onto @q->rcv, the offset of copied_seq in the first in @q->rcv_off.
+ */
+static int tcpkit_rcvq_clone(struct sock *sk, struct tcpkit_snapq *q, u32 len)
+{
+	u32 seq = tcp_sk(sk)->copied_seq;
+	struct sk_buff *skb, *clone;
+	u32 done = 0, before;
+	int err;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		before = done;
+		err = tcpkit_skb_take(skb, &seq, NULL, &done, len);
+		if (err)
+			return err;
+		if (done == before)
+			continue;
+		clone = skb_clone(skb, GFP_KERNEL);
+		if (!clone)
+			return -ENOMEM;
+		if (skb_queue_empty(&q->rcv))
+			q->rcv_off = skb->len - (done - before);
+		__skb_queue_tail(&q->rcv, clone);
+	}
+	return done == len ? 0 : -EIO;
+}
+
+/* Free what @q still holds. */
+static void tcpkit_snapq_free(struct tcpkit_snapq *q)
+{
+	kvfree(q->snd);
+	q->snd = NULL;
+	__skb_queue_purge(&q->rcv);
+	q->rcv_off = 0;
 }
 
 /*
@@ -443,20 +497,20 @@ static void tcpkit_stop_unfreeze(struct sock *sk, const struct tcpkit_conn *c)
 }
 
 /*
- * Take the snapshot: header into @c and, if @datap, both queues into a new
- * buffer (NULL when both are empty) that the caller kvfree()s. With @hold
- * (the caller froze the tuple), park the connection in @hold: no byte the
- * image lacks is ever acknowledged.
+ * Take the snapshot: header into @c and, if @q (empty), both queues into
+ * it, which the caller frees with tcpkit_snapq_free(). With @hold (the
+ * caller froze the tuple), park the connection in @hold: no byte the image
+ * lacks is ever acknowledged.
  */
 static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
-			   u8 **datap, struct tcpkit_hold *hold,
+			   struct tcpkit_snapq *q, struct tcpkit_hold *hold,
 			   struct tcpkit_prof *prof,
 			   struct netlink_ext_ack *extack)
 {
 	struct tcpkit_aimd_state st;
 	const struct tcp_sock *tp;
 	u32 inq, fin, fin_unacked, fin_unsent;
-	u8 *data = NULL;
+	bool charged = false;
 	int err;
 
 	lock_sock(sk);
@@ -497,7 +551,7 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 	}
 
 	tcpkit_prof_mark(prof, "header");
-	if (datap) {
+	if (q) {
 		u64 total = (u64)c->snd_qlen + c->rcv_qlen;
 
 		if (total > TCPKIT_SNAP_MAX) {
@@ -509,23 +563,22 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 			err = tcpkit_snap_charge(sock_net(sk), total, extack);
 			if (err)
 				goto out;
-			data = kvmalloc(total, GFP_KERNEL_ACCOUNT);
-			if (!data) {
-				tcpkit_snap_uncharge(sock_net(sk), total);
-				err = -ENOMEM;
-				goto out;
-			}
+			charged = true;
 		}
-		err = tcpkit_sndq_take(sk, data, c->snd_qlen);
+		err = -ENOMEM;
+		if (c->snd_qlen)
+			q->snd = kvmalloc(c->snd_qlen, GFP_KERNEL_ACCOUNT);
+		if (q->snd || !c->snd_qlen)
+			err = tcpkit_sndq_take(sk, q->snd, c->snd_qlen);
 		if (!err)
-			err = tcpkit_rcvq_take(sk, data + c->snd_qlen, &inq,
-					       c->rcv_qlen);
-		if (err || inq != c->rcv_qlen) {
+			err = tcpkit_rcvq_clone(sk, q, c->rcv_qlen);
+		if (err == -ENOMEM)
+			NL_SET_ERR_MSG(extack, "no memory for the snapshot");
+		else if (err)
 			NL_SET_ERR_MSG(extack,
 				       "queue contents do not match their sequence numbers");
-			err = -EIO;
+		if (err)
 			goto out;
-		}
 	}
 
 	tcpkit_prof_mark(prof, "copy");
@@ -550,16 +603,13 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 out:
 	release_sock(sk);
 	tcpkit_prof_mark(prof, "release");
-	if (err) {
-		if (data)
+	if (err && q) {
+		if (charged)
 			tcpkit_snap_uncharge(sock_net(sk),
 					     (u64)c->snd_qlen + c->rcv_qlen);
-		kvfree(data);
-		return err;
+		tcpkit_snapq_free(q);
 	}
-	if (datap)
-		*datap = data;
-	return 0;
+	return err;
 }
 
 /**
@@ -844,10 +894,10 @@ static int tcpkit_dump_snap(struct netlink_callback *cb, struct tcpkit_dump *d)
 			err = -ENOMEM;
 	}
 	if (!err)
-		err = tcpkit_snapshot(sk, &d->conn, &d->data, hold, prof, &ext);
+		err = tcpkit_snapshot(sk, &d->conn, &d->q, hold, prof, &ext);
 	if (err && d->stop)
 		tcpkit_stop_unfreeze(sk, &d->frozen[d->cur]);
-	if (!err && d->data) {
+	if (!err) {
 		d->net = sock_net(sk);
 		d->charged = (u64)d->conn.snd_qlen + d->conn.rcv_qlen;
 	}
@@ -874,8 +924,7 @@ static void tcpkit_dump_release(struct tcpkit_dump *d)
 		tcpkit_hold_drop(d->hold);
 	if (d->charged)
 		tcpkit_snap_uncharge(d->net, d->charged);
-	kvfree(d->data);
-	d->data = NULL;
+	tcpkit_snapq_free(&d->q);
 	d->charged = 0;
 	d->hold = 0;
 	d->pos = 0;
@@ -906,6 +955,7 @@ int tcpkit_nl_checkpoint_start(struct netlink_callback *cb)
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;
+	__skb_queue_head_init(&d->q.rcv);
 	tcpkit_prof_begin(&d->prof);
 	d->stop = nla_get_flag(tb[TCPKIT_A_CONN_STOP]);
 
@@ -926,11 +976,45 @@ static void *tcpkit_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb)
 			   TCPKIT_CMD_CONN_CHECKPOINT);
 }
 
+/*
+ * Copy the @n snapshot bytes from d->pos on (all of one queue) to @dst;
+ * receive queue clones are freed as soon as they are all out.
+ */
+static int tcpkit_dump_copy(struct tcpkit_dump *d, u8 *dst, u32 n)
+{
+	struct tcpkit_snapq *q = &d->q;
+	struct sk_buff *skb;
+	u32 k;
+
+	if (d->pos < d->conn.snd_qlen) {
+		memcpy(dst, q->snd + d->pos, n);
+		return 0;
+	}
+	while (n) {
+		skb = skb_peek(&q->rcv);
+		if (!skb)
+			return -EIO;
+		k = min(n, skb->len - q->rcv_off);
+		if (skb_copy_bits(skb, q->rcv_off, dst, k))
+			return -EIO;
+		dst += k;
+		n -= k;
+		q->rcv_off += k;
+		if (q->rcv_off == skb->len) {
+			__skb_unlink(skb, &q->rcv);
+			consume_skb(skb);
+			q->rcv_off = 0;
+		}
+	}
+	return 0;
+}
+
 /* One message of data chunks; returns how many chunks it holds. */
 static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
 			    struct tcpkit_dump *d)
 {
 	u32 total = d->conn.snd_qlen + d->conn.rcv_qlen;
+	struct nlattr *nla;
 	int chunks = 0;
 	void *hdr;
 
@@ -946,10 +1030,16 @@ static int tcpkit_dump_data(struct sk_buff *skb, struct netlink_callback *cb,
 		if (room < (int)min_t(u32, n, TCPKIT_CHUNK_MIN))
 			break;
 		n = min_t(u32, n, room & ~(NLA_ALIGNTO - 1));
-		if (nla_put(skb, snd ? TCPKIT_A_CONN_SND_DATA :
-				       TCPKIT_A_CONN_RCV_DATA,
-			    n, d->data + d->pos))
+		nla = nla_reserve(skb, snd ? TCPKIT_A_CONN_SND_DATA :
+					     TCPKIT_A_CONN_RCV_DATA, n);
+		if (!nla)
 			break;
+		if (tcpkit_dump_copy(d, nla_data(nla), n)) {
+			tcpkit_dump_fail(d, d->cur, -EIO,
+					 "receive queue bytes could not be read");
+			genlmsg_cancel(skb, hdr);
+			return 0;
+		}
 		d->pos += n;
 		chunks++;
 	}
@@ -1022,6 +1112,8 @@ int tcpkit_nl_conn_checkpoint_dumpit(struct sk_buff *skb,
 		total = d->conn.snd_qlen + d->conn.rcv_qlen;
 		while (d->pos < total && tcpkit_dump_data(skb, cb, d))
 			;
+		if (d->err)
+			continue;
 		if (!d->cur)
 			tcpkit_prof_mark(&d->prof, "stream");
 		/* An empty message buffer would end the dump early. */

@@ -214,24 +214,30 @@ static inline void tk_extack(struct tk *t, const struct nlmsghdr *nlh,
 				 mnl_attr_get_str(a));
 }
 
-/*
- * Send @nlh, then read until its ACK, error or NLMSG_DONE; @cb sees every
- * other message. Returns 0 or the negative errno the kernel reported
- * (text in t->msg).
- */
-static inline int tk_xfer(struct tk *t, struct nlmsghdr *nlh,
-			  int (*cb)(const struct nlmsghdr *, void *), void *data)
+/* Send @nlh as the next request; tk_reply() reads what it gets back. */
+static inline int tk_send(struct tk *t, struct nlmsghdr *nlh)
 {
-	/* Per thread: module_cycles runs requests from several. */
-	static __thread unsigned char buf[1 << 17];
-	uint32_t seq = ++t->seq;
-
 	t->msg[0] = 0;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = ++t->seq;
 	if (t->plain_write ?
 	    write(mnl_socket_get_fd(t->nl), nlh, nlh->nlmsg_len) < 0 :
 	    mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
+	return 0;
+}
+
+/*
+ * Read the last request's replies until its ACK, error or NLMSG_DONE;
+ * @cb sees every other message. Returns 0 or the negative errno the
+ * kernel reported (text in t->msg).
+ */
+static inline int tk_reply(struct tk *t,
+			   int (*cb)(const struct nlmsghdr *, void *),
+			   void *data)
+{
+	/* Per thread: module_cycles runs requests from several. */
+	static __thread unsigned char buf[1 << 17];
+
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(t->nl, buf, sizeof(buf));
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
@@ -240,7 +246,7 @@ static inline int tk_xfer(struct tk *t, struct nlmsghdr *nlh,
 		if (n < 0)
 			return -errno;
 		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_seq != seq)
+			if (h->nlmsg_seq != t->seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
@@ -258,6 +264,15 @@ static inline int tk_xfer(struct tk *t, struct nlmsghdr *nlh,
 				return -EPROTO;
 		}
 	}
+}
+
+/* tk_send(), then tk_reply(). */
+static inline int tk_xfer(struct tk *t, struct nlmsghdr *nlh,
+			  int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	int err = tk_send(t, nlh);
+
+	return err ? err : tk_reply(t, cb, data);
 }
 
 static inline struct nlmsghdr *tk_msg(struct tk *t, void *buf, uint8_t cmd,

@@ -180,6 +180,50 @@ TEST_F(conn, recv_queue)
 	check_streams(_metadata, self, 100000);
 }
 
+/*
+ * The image holds A's queue as it was at the request, however late the
+ * dump is read: with the reply still unread (only its first message
+ * buffer is built), A reads everything, B sends more, A reads that too;
+ * then the image must hold exactly the bytes A had queued.
+ */
+TEST_F(conn, snapshot_at_request)
+{
+	const struct nlattr *a;
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh;
+	uint64_t off = 1234;
+	uint32_t i, n;
+	int err;
+
+	ASSERT_EQ(60000, stream_write(self->b, 2, &self->b_sent, 60000, false));
+	ASSERT_EQ(0, stream_read(self->a, 2, &self->a_read, 1234, TMO));
+	ASSERT_EQ(0, wait_ioctl(self->a, SIOCINQ, 60000 - 1234, TMO));
+	nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_CHECKPOINT, NLM_F_DUMP);
+	tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, self->a, NULL, NULL);
+	ASSERT_EQ(0, tk_send(&self->tk, nlh));
+
+	ASSERT_EQ(0, stream_read(self->a, 2, &self->a_read, 60000 - 1234, TMO));
+	ASSERT_EQ(20000, stream_write(self->b, 2, &self->b_sent, 20000, false));
+	ASSERT_EQ(0, stream_read(self->a, 2, &self->a_read, 20000, TMO));
+
+	err = tk_reply(&self->tk, tk_img_cb, &self->im);
+	ASSERT_EQ(0, err) TH_LOG("checkpoint: %s", self->tk.msg);
+	EXPECT_LT(1U, self->im.msgs);
+	ASSERT_EQ(60000U - 1234, img_u32(&self->im, TCPKIT_A_CONN_RCV_QLEN));
+	img_for_each(a, &self->im) {
+		if (mnl_attr_get_type(a) != TCPKIT_A_CONN_RCV_DATA)
+			continue;
+		n = mnl_attr_get_payload_len(a);
+		for (i = 0; i < n; i++, off++)
+			ASSERT_EQ(stream_byte(2, off),
+				  ((const unsigned char *)mnl_attr_get_payload(a))[i])
+				TH_LOG("image byte at stream offset %llu",
+				       (unsigned long long)off);
+	}
+	EXPECT_EQ(60000U, off);
+	no_reset(_metadata, self, TK_ESTABLISHED);
+}
+
 TEST_F(conn, send_queue_zero_window)
 {
 	long n;
