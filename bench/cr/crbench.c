@@ -29,7 +29,11 @@
  * encoding (CRC32C included) and decoding a checkpoint to a file adds,
  * socket(), restore; and "CRP mem QUEUE flt_ck flt_rs fresh_ns": the
  * minor page faults of the checkpoint and of the restore, and what
- * bringing QUEUE bytes of fresh memory into use costs; "CRP insys QUEUE
+ * bringing QUEUE bytes of fresh memory into use costs; "CRP soccr QUEUE
+ * ck_ns rs_ns": the userspace sequence on a connection of the same queue;
+ * "CRP memcpy QUEUE ns rep_ns rep0_ns" (QUEUE > 0): a copy of its bytes
+ * by memcpy() and by one rep movsb (memcpy_ns()), at the end of the run
+ * and, the last, before its connection was set up; "CRP insys QUEUE
  * ck_ns ck_calls rs_ns rs_calls": the time the checkpoint and the restore
  * spent inside the system calls they made, and how many (the wrappers
  * time them), and "CRP sys" (sys_floor()) what that rests on. "crbench
@@ -386,6 +390,39 @@ static double fresh_ns(size_t len)
 }
 
 /*
+ * Time to copy @len queue bytes into a buffer already in use: with @rep
+ * 0, memcpy() (the memcpy of latency(), once), the floor of moving the
+ * bytes once; with 1, one "rep movsb", the instruction the kernel's
+ * copies between user and kernel memory use on CPUs with fast string
+ * moves (under icount QEMU counts each of its iterations).
+ */
+static double memcpy_ns(size_t len, int rep)
+{
+	char *dst = malloc(len);
+	double t0, t1;
+
+	if (!dst)
+		die("malloc", ENOMEM);
+	memset(dst, 1, len);
+	__asm__ volatile("" : : "r"(dst) : "memory");	/* pages in use */
+	t0 = now_ns();
+	if (rep) {
+		void *d = dst, *sp = pattern;
+		size_t n = len;
+
+		__asm__ volatile("rep movsb"
+				 : "+D"(d), "+S"(sp), "+c"(n) : : "memory");
+	} else {
+		memcpy(dst, pattern, len);
+	}
+	t1 = now_ns();
+	if (dst[len - 1] != pattern[len - 1])
+		die("memcpy", EIO);
+	free(dst);
+	return t1 - t0;
+}
+
+/*
  * What the split of a call's time into user and system time rests on,
  * printed as "CRP sys null_ns clock_ns": a system call that does nothing
  * (getppid(), its entry and exit, as the calls of a wrapped call are
@@ -411,16 +448,17 @@ static void sys_floor(void)
 }
 
 /*
- * The userspace sequence on an idle connection, for comparison: "CRP
- * soccr 0 ck_ns rs_ns", the restore with its socket().
+ * The userspace sequence on a connection whose receive queue holds @q
+ * bytes, for comparison: "CRP soccr QUEUE ck_ns rs_ns", the restore with
+ * its socket().
  */
-static void profile_soccr(void)
+static void profile_soccr(size_t q)
 {
 	double t0, t1, t2, t3;
 	struct soccr_img im;
 	int a, b, c, err;
 
-	pair(&a, &b, 0);
+	pair(&a, &b, q);
 	t0 = now_ns();
 	err = soccr_dump(a, &im);
 	t1 = now_ns();
@@ -433,8 +471,8 @@ static void profile_soccr(void)
 	if (c < 0)
 		die("soccr_restore", -c);
 	soccr_img_free(&im);
-	printf("CRP soccr 0 %.0f %.0f\n", t1 - t0, t3 - t2);
-	check_restored(c, 0);
+	printf("CRP soccr %zu %.0f %.0f\n", q, t1 - t0, t3 - t2);
+	check_restored(c, q);
 	kill_silently(c);
 	close(b);
 }
@@ -457,7 +495,7 @@ static void profile(int runs, long only)
 	static const size_t qs[] = { 0, 4 << 20 };
 	struct tcpkit_sockref ref;
 	struct tcpkit_image *img, *back;
-	double t[8], sck, srs;
+	double t[8], sck, srs, rep0;
 	unsigned long nck, nrs;
 	long flt[4];
 	size_t len;
@@ -472,6 +510,8 @@ static void profile(int runs, long only)
 		if (only >= 0 && (size_t)only != qs[i])
 			continue;
 		for (int r = 0; r < runs; r++) {
+			/* how icount counts rep movsb, before and after */
+			rep0 = qs[i] ? memcpy_ns(qs[i], 1) : 0.0;
 			pair(&a, &b, qs[i]);
 			ref = (struct tcpkit_sockref){ .fd = a };
 			flt[0] = minflt();
@@ -534,8 +574,11 @@ static void profile(int runs, long only)
 			check_restored(c, qs[i]);
 			kill_silently(c);
 			close(b);
-			if (!qs[i])
-				profile_soccr();
+			profile_soccr(qs[i]);
+			if (qs[i])
+				printf("CRP memcpy %zu %.0f %.0f %.0f\n", qs[i],
+				       memcpy_ns(qs[i], 0),
+				       memcpy_ns(qs[i], 1), rep0);
 		}
 	}
 }

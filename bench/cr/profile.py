@@ -19,9 +19,10 @@ KDESC = {
               'netlink_dump() allocating the first message buffer (sized '
               'by the reader\'s largest receive, at most 32 KiB; '
               'libtcpkit receives a page at a time)',
-    'stream': 'header and data chunks put into dump messages (later '
-              'message buffers included, time in userspace between calls '
-              'not)',
+    'stream': 'header and data chunks put into dump messages: the '
+              'dumpit calls\' own time (the later message buffers, which '
+              'netlink_dump() allocates before each call, and userspace '
+              'between calls are not in it)',
     'parse': 'image attributes checked (after the genetlink policy)',
     'setup': 'TCP_CONGESTION, TCP_REPAIR on, buffers, bind, queue seqs',
     'connect': 'user_mss, connect in repair mode, tuple check',
@@ -438,6 +439,358 @@ def icount_section(w, raw):
     w('')
 
 
+def qname(q):
+    if q % (1 << 20) == 0:
+        return '%d MiB' % (q >> 20)
+    return '%d KiB' % (q >> 10)
+
+
+def queue_runs(raw):
+    """The icount run of a queue (icount-guest.sh QUEUE, "CRQ" lines):
+    one dict a run, the first (caches cold, buffers fresh) left out."""
+    runs, sysf, strings, q, warm = [], None, None, None, []
+    kern = {'checkpoint': [], 'restore': []}
+    cur = {}
+    for line in open(raw):
+        f = line.split()
+        if f[:1] != ['CRQ'] or len(f) < 2:
+            continue
+        if f[1:3] == ['info', 'strings']:
+            strings = ' '.join(f[3:])
+        elif f[1] == 'warmup':
+            warm.append([int(x) for x in f[2:]])
+        elif f[1] == 'sys':
+            sysf = [int(x) for x in f[2:4]]
+        elif f[1] in ('user', 'insys', 'mem', 'soccr', 'memcpy'):
+            if f[1] == 'user':
+                q = int(f[2])
+                cur = {}
+                runs.append(cur)
+            cur[f[1]] = [int(x) for x in f[3:]]
+        elif f[1] == 'kernel' and f[2] in kern:
+            kv = dict(x.split('=') for x in f[3:])
+            kern[f[2]].append({k: int(v) for k, v in kv.items()})
+    for what, v in kern.items():
+        for r, d in zip(runs, v):
+            r[what] = d
+    need = ('user', 'insys', 'mem', 'soccr', 'memcpy', 'checkpoint',
+            'restore')
+    runs = [r for r in runs[1:] if all(k in r for k in need)]
+    return q, runs, sysf, strings, warm
+
+
+def queue_values(runs, q, sysf):
+    """The medians of @runs, in thousands of instructions."""
+    null_ns, clock_ns = sysf
+
+    def k(f):
+        return statistics.median([f(r) for r in runs]) / 1000.0
+
+    v = {}
+    for what, known in (('checkpoint', CK), ('restore', RS)):
+        # phases the module logs that this script does not name count
+        # too (after the named ones), not as time outside the phases
+        phases = known + sorted({p for r in runs for p in r[what]
+                                 if p not in known and p != 'bytes'})
+        v[what, 'phases'] = phases
+        ti, ii, ci = (0, 0, 1) if what == 'checkpoint' else (4, 2, 3)
+        ksum = 0.0
+        for p in phases:
+            if all(p in r[what] for r in runs):
+                v[what, p] = k(lambda r: r[what][p])
+                ksum += v[what, p]
+        v[what, 'kout'] = k(lambda r: r['insys'][ii] - r['insys'][ci] *
+                            (clock_ns + null_ns)) - ksum
+        v[what, 'calls'] = statistics.median([r['insys'][ci] for r in runs])
+        v[what, 'entry'] = v[what, 'calls'] * null_ns / 1000.0
+        v[what, 'user'] = k(lambda r: r['user'][ti] - r['insys'][ii] -
+                            r['insys'][ci] * clock_ns)
+        v[what, 'total'] = k(lambda r: r['user'][ti])
+    v['socket'] = k(lambda r: r['user'][3])
+    v['encode'] = k(lambda r: r['user'][1])
+    v['decode'] = k(lambda r: r['user'][2])
+    v['tcpkit'] = k(lambda r: r['user'][0] + r['user'][3] + r['user'][4])
+    v['soccr', 'ck'] = k(lambda r: r['soccr'][0])
+    v['soccr', 'rs'] = k(lambda r: r['soccr'][1])
+    v['soccr'] = k(lambda r: r['soccr'][0] + r['soccr'][1])
+    v['memcpy'] = k(lambda r: r['memcpy'][0])
+    v['rep'] = k(lambda r: r['memcpy'][1])
+    v['fresh'] = k(lambda r: r['mem'][2])
+    v['flt_ck'] = statistics.median([r['mem'][0] for r in runs])
+    v['flt_rs'] = statistics.median([r['mem'][1] for r in runs])
+    ck = lambda p: v.get(('checkpoint', p), 0.0)
+    rs = lambda p: v.get(('restore', p), 0.0)
+    v['floor'] = [
+        ('netlink', 'checkpoint: the dump messages filled by the module '
+         '(the first message buffer\'s allocation included)',
+         'kernel: msgbuf + stream', ck('msgbuf') + ck('stream')),
+        ('netlink', 'checkpoint: the later message buffers, allocated and '
+         'cleared by `netlink_dump()` (one per datagram), copied to the '
+         'user by `recvmsg()`, freed', 'checkpoint: in the kernel, outside '
+         'the module\'s phases', ck('kout')),
+        ('netlink', 'checkpoint: the library\'s copy of the chunks into the '
+         'image buffer', 'checkpoint: userspace, the library', ck('user')),
+        ('netlink', 'restore: the request skb, allocated by '
+         '`netlink_sendmsg()` (vmalloc when large), cleared, filled by '
+         '`copy_from_user()`; policy validation, free',
+         'restore: in the kernel, outside the '
+         'module\'s phases', rs('kout')),
+        ('netlink', 'restore: the image attributes checked in the request',
+         'kernel: parse', rs('parse')),
+        ('any restore', 'restore: the module\'s copy into the restored '
+         'socket\'s skbs, their allocation and clearing', 'kernel: rcvq',
+         rs('rcvq')),
+        ('no', 'checkpoint: the snapshot, the queues copied from the skbs '
+         'into a buffer allocated under the socket lock', 'kernel: copy',
+         ck('copy')),
+    ]
+    v['trans'] = sum(x[3] for x in v['floor'] if x[0] == 'netlink')
+    # the restored socket's copy, which soccr's restore does too: at
+    # the lesser of the module's and soccr's whole restore
+    v['copy'] = min(rs('rcvq'), v['soccr', 'rs'])
+    v['bound'] = v['trans'] + v['copy']
+    v['rest'] = v['tcpkit'] - sum(x[3] for x in v['floor'])
+    v['target'] = v['soccr'] / 1.5
+    return v
+
+
+def queue_icount_section(w, raw, idle):
+    """The icount run of a queue: its checkpoint and restore, the
+    userspace sequence's, a memcpy and fresh memory of the queue's size,
+    in guest instructions; then the floor: the per-byte work each path
+    must do, and what tcpkit would cost if only the work its netlink
+    transport requires were left. @idle: the idle icount run's whole
+    calls (k instructions inside the system calls of a checkpoint and of
+    a restore, the checkpoint's library part), or None."""
+    q, runs, sysf, strings, warm = queue_runs(raw)
+    if not runs or not sysf:
+        return
+    # Runs in which one rep movsb of the queue counted the same before
+    # and after, grouped by that count per byte.
+    groups = {}
+    mixed = 0
+    for r in runs:
+        a = round(r['memcpy'][1] / q, 1)
+        b = round(r['memcpy'][-1] / q, 1)
+        if a == b:
+            groups.setdefault(a, []).append(r)
+        else:
+            mixed += 1
+    cols = sorted(groups, key=lambda g: -len(groups[g]))
+    if not cols:
+        return
+    vals = [queue_values(groups[g], q, sysf) for g in cols]
+
+    def pb(x):
+        return '%.2f' % (x * 1000.0 / q)
+
+    def row(label, key, bold=False):
+        cells = []
+        for v in vals:
+            x = key(v) if callable(key) else v[key]
+            cells.append(('**%.1f** | **%s**' if bold else '%.1f | %s')
+                          % (x, pb(x)))
+        w('| %s | %s |' % (label, ' | '.join(cells)))
+
+    head = ' | '.join('k instr (%d runs, rep movsb %.1f/byte) | per byte'
+                      % (len(groups[g]), g) for g in cols)
+    sep = '|---|---|' + '---|---|' * len(cols)
+    w('## %s, in guest instructions (icount)' % qname(q))
+    w('')
+    w('A third VM of the same kernel under icount, as the idle section '
+      'above (one vCPU, one nanosecond of guest clock per instruction '
+      'executed), with the module\'s `profile=1` as in the TCG run: its '
+      'phase times are `ktime_get_ns()` differences and so count guest '
+      'instructions too. Each run (`crbench profile N %d`, '
+      'bench/cr/icount-guest.sh) does the %s checkpoint and restore, '
+      'the userspace sequence\'s dump and restore of a connection with '
+      'the same queue, a memcpy() of %s into a buffer in use, one `rep '
+      'movsb` of the same (also before the run\'s connection is set up), '
+      'and brings %s of fresh memory into use. Thousands of '
+      'instructions, medians; "per byte" divides by the %d queue bytes.'
+      % (q, qname(q), qname(q), qname(q), q))
+    w('')
+    seen = sorted({round(x / q, 1) for r in runs for x in r['memcpy'][1:]})
+    w('The guest CPU\'s fast string flags: %s. Under icount QEMU counts '
+      'the iterations of a rep-prefixed string instruction, not the '
+      'instruction: one `rep movsb` of %s counted %s instructions per '
+      'byte in this run (memcpy(): %s per byte). The kernel copies '
+      'between user and kernel memory, and clears the pages it '
+      'allocates, with such string instructions where '
+      'those flags allow, so the figures holding such copies count one '
+      'or more instructions per byte they copy or clear.'
+      % (strings or '(none)', qname(q),
+         ' or '.join('%.1f' % x for x in seen), pb(vals[0]['memcpy'])))
+    w('')
+    if warm:
+        wc = [round(x / q, 1) for x in (warm[0][3], warm[0][2])]
+        w('%s: a first run of the same calls in this VM, not in the '
+          'figures, counted %s instructions per byte of its `rep movsb` '
+          '(before and after it); bench/cr/icount-guest.sh then lets 10 s of '
+          'guest time pass idle before the runs measured here.'
+          % ('Right after boot the count differed' if set(wc) != set(seen)
+             else 'Right after boot the count was the same',
+             '%.1f' % wc[0] if wc[0] == wc[1] else
+             '%.1f and %.1f' % tuple(wc)))
+        w('')
+    if len(seen) > 1:
+        w('The count per byte was not the same all along: %s runs (the '
+          'first of %d left out: caches cold, buffers fresh): %s. Each '
+          'column below holds the runs whose `rep movsb` counted the same '
+          'before and after, medians of those runs.'
+          % (len(runs), len(runs) + 1,
+             ', '.join('%d at %.1f' % (len(groups[g]), g) for g in cols) +
+             (', %d changed within the run' % mixed if mixed else '')))
+    else:
+        w('Medians of %d runs (the first of %d left out: caches cold, '
+          'buffers fresh).' % (len(groups[cols[0]]), len(runs) + 1))
+    w('')
+    w('| operation | part | %s |' % head)
+    w(sep)
+    for what in ('checkpoint', 'restore'):
+        for p in vals[0][what, 'phases']:
+            if (what, p) in vals[0]:
+                row('%s | kernel: %s' % (what, p), (what, p))
+        row('%s | in the kernel, outside the module\'s phases' % what,
+            (what, 'kout'))
+        row('%s | system call entry and exit (%g calls)'
+            % (what, vals[0][what, 'calls']), (what, 'entry'))
+        row('%s | userspace: the library' % what, (what, 'user'))
+        row('%s | **total**' % what, (what, 'total'), True)
+    row('restore | socket()', 'socket')
+    row('tcpkit | **checkpoint, socket(), restore**', 'tcpkit', True)
+    row('file | encode (`tcpkit_image_encode()`, CRC32C included)',
+        'encode')
+    row('file | decode (`tcpkit_image_decode()`)', 'decode')
+    row('soccr | checkpoint (`soccr_dump()`)', ('soccr', 'ck'))
+    row('soccr | restore (`soccr_restore()`, its socket() included)',
+        ('soccr', 'rs'))
+    row('soccr | **checkpoint and restore**', 'soccr', True)
+    row('copy | memcpy() of %s' % qname(q), 'memcpy')
+    row('copy | one `rep movsb` of %s' % qname(q), 'rep')
+    row('memory | %s of fresh memory (mmap, a write a page, munmap)'
+        % qname(q), 'fresh')
+    w('')
+    for g, v in zip(cols, vals):
+        w('* rep movsb %.1f/byte: soccr/tcpkit = %.2f (issue 17\'s target: '
+          '1.5); tcpkit/memcpy = %.1f, soccr/memcpy = %.1f. Page faults '
+          '(medians): tcpkit checkpoint %d, restore %d.'
+          % (g, v['soccr'] / v['tcpkit'], v['tcpkit'] / v['memcpy'],
+             v['soccr'] / v['memcpy'], v['flt_ck'], v['flt_rs']))
+    w('')
+    w('## Floor at %s' % qname(q))
+    w('')
+    w('The work per queue byte each path must do, in guest instructions '
+      'from the run above. soccr: its dump copies the skbs into a user '
+      'buffer (`recv(MSG_PEEK)`), whose pages are fresh when the buffer '
+      'is new (%s of fresh memory in the last rows above); its restore '
+      'copies the buffer into the new socket\'s skbs (`send()` in repair '
+      'mode), which the kernel allocates and clears (init_on_alloc). '
+      'tcpkit moves every byte through netlink besides: the rows marked '
+      '"netlink" are the work its transport requires, "any restore" the '
+      'work soccr\'s restore does too. Each is measured as '
+      'the phase or part that holds it, with whatever else that part '
+      'does (request and system call machinery, the library\'s reply '
+      'handling)%s.'
+      % (qname(q), '' if not idle else
+         ': for scale, a whole idle checkpoint counts %.1fk instructions '
+         'inside its system calls and %.1fk in the library, an idle '
+         'restore %.1fk inside its system calls (the idle icount '
+         'section)' % idle))
+    w('')
+    w('| path | work | measured as | required by | %s |' % head)
+    w('|---|---|---|---|' + '---|---|' * len(cols))
+    row('soccr | checkpoint: skbs copied into a user buffer '
+        '(`recv(MSG_PEEK)`), the buffer\'s pages | `soccr_dump()` | ',
+        ('soccr', 'ck'))
+    row('soccr | restore: the buffer copied into new skbs, their '
+        'allocation and clearing | `soccr_restore()`, socket() included '
+        '| ', ('soccr', 'rs'))
+    row('soccr | **total** | | ', 'soccr', True)
+    for i, (tr, what, how, _) in enumerate(vals[0]['floor']):
+        row('tcpkit | %s | %s | %s' % (what, how, tr),
+            lambda v, i=i: v['floor'][i][3])
+    row('tcpkit | the rest: the other phases, system call entry and exit, '
+        'the restore\'s library part, socket() | the total less the rows '
+        'above | no', 'rest')
+    row('tcpkit | **total** | | ', 'tcpkit', True)
+    row('tcpkit | the restored socket\'s copy at the lesser of rcvq and '
+        'soccr\'s whole restore | | any restore', 'copy')
+    row('tcpkit | **floor: the "netlink" rows and that copy** | | ',
+        'bound', True)
+    row('target | soccr\'s total / 1.5 | | ', 'target')
+    w('')
+    for g, v in zip(cols, vals):
+        fl = v['floor']
+        ckt = fl[0][3] + fl[1][3] + fl[2][3]
+        line = ('* rep movsb %.1f/byte: if everything but the work the '
+                'netlink transport requires were free (no snapshot, no '
+                'fixed cost), tcpkit at %s would still do the '
+                'transport\'s %.1fk instructions (checkpoint %.1fk: the '
+                'dump messages filled %.1fk, the later message buffers and '
+                'the copy to the user %.1fk, the library\'s copy %.1fk; '
+                'restore request %.1fk) and the restored socket\'s copy, '
+                '%.1fk (the module\'s rcvq %.1fk, %.2f times soccr\'s '
+                'whole restore, %.1fk): %.1fk, %s per byte, against the '
+                'target\'s %.1fk (soccr %.1fk / 1.5).'
+                % (g, qname(q), v['trans'], ckt, fl[0][3], fl[1][3],
+                   fl[2][3], fl[3][3] + fl[4][3], v['copy'], fl[5][3],
+                   fl[5][3] / v['soccr', 'rs'], v['soccr', 'rs'],
+                   v['bound'], pb(v['bound']), v['target'], v['soccr']))
+        if v['trans'] > v['target']:
+            line += (' The transport alone is %.2f times the target (%.2f '
+                     'times soccr\'s whole checkpoint and restore): no '
+                     'change outside it reaches the target while every '
+                     'queue byte travels through netlink messages.'
+                     % (v['trans'] / v['target'], v['trans'] / v['soccr']))
+        elif v['bound'] > v['target']:
+            line += (' The transport alone is below the target (%.2f of '
+                     'it), the floor with the restored socket\'s copy '
+                     'above it (%.2f times): that copy would have to count '
+                     'at most %.1fk.'
+                     % (v['trans'] / v['target'], v['bound'] / v['target'],
+                        v['target'] - v['trans']))
+        else:
+            line += (' The floor is below the target (%.2f of it): the '
+                     '%.1fk the rest of tcpkit counts today would have to '
+                     'fall to %.1fk.'
+                     % (v['bound'] / v['target'], v['tcpkit'] - v['bound'],
+                        v['target'] - v['bound']))
+        w(line)
+    if len(vals) > 1:
+        over = [v['trans'] > v['target'] for v in vals]
+        if all(over):
+            w('')
+            w('Counted either way, the transport alone is above the '
+              'target.')
+        elif not any(over):
+            w('')
+            w('Counted either way, the transport alone is below the '
+              'target.')
+    w('')
+
+
+def idle_icount(raw):
+    """The idle icount run's whole calls, k instructions: inside the
+    system calls of a checkpoint, its library part, inside those of a
+    restore (as icount_section() computes them); None without it."""
+    u, ins, sysf = [], [], None
+    for line in open(raw):
+        f = line.split()
+        if f[:3] == ['CRI', 'user', '0']:
+            u.append([int(x) for x in f[3:8]])
+        elif f[:3] == ['CRI', 'insys', '0']:
+            ins.append([int(x) for x in f[3:7]])
+        elif f[:2] == ['CRI', 'sys']:
+            sysf = [int(x) for x in f[2:4]]
+    if len(u) < 2 or len(ins) < 2 or not sysf:
+        return None
+    u, ins, clock_ns = u[1:], ins[1:], sysf[1]
+    return (med([x[0] - x[1] * clock_ns for x in ins]),
+            med([a[0] - b[0] - b[1] * clock_ns for a, b in zip(u, ins)]),
+            med([x[2] - x[3] * clock_ns for x in ins]))
+
+
 def main():
     raw, cmd = sys.argv[1], sys.argv[2]
     rel = '?'
@@ -604,6 +957,7 @@ def main():
       'the reply in place, at the price of holding the socket lock while '
       'the dump is read.')
     icount_section(w, raw)
+    queue_icount_section(w, raw, idle_icount(raw))
     if len(sys.argv) > 3:
         trace_section(w, sys.argv[3])
     print('\n'.join(out))

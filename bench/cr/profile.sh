@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/cr/profile.sh [--kver SERIES] [--runs N] [--no-trace]
+# bench/cr/profile.sh [--kver SERIES] [--runs N] [--qruns M] [--no-trace]
 #
 # Where the time of one checkpoint+restore goes: boot one test VM (default
 # 6.12), run profile-guest.sh (N runs, default 15, of an idle and of a
 # 4 MiB connection, the module's profile parameter on), a second one
-# under icount (idle calls timed in guest instructions), then, unless
+# under icount (idle calls timed in guest instructions), a third under
+# icount (M runs, default 10, of the 4 MiB connection, the module's
+# profile parameter on, beside the userspace sequence, a memcpy and fresh
+# memory of 4 MiB: the floor at 4 MiB in guest instructions), then, unless
 # --no-trace, a VM on 7-prof (the kernel built with the function graph
 # tracer) under icount running trace-guest.sh (20 idle runs traced), and
 # write
@@ -14,13 +17,15 @@
 # time outside them and the kernel functions it goes to.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-series=6.12 runs=15 trace=1
+series=6.12 runs=15 qruns=10 trace=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) series=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
+	--qruns) qruns=$2; shift 2 ;;
 	--no-trace) trace=0; shift ;;
-	*) echo "usage: $0 [--kver SERIES] [--runs N] [--no-trace]" >&2; exit 1 ;;
+	*) echo "usage: $0 [--kver SERIES] [--runs N] [--qruns M] [--no-trace]" >&2
+	   exit 1 ;;
 	esac
 done
 
@@ -60,6 +65,21 @@ grep -q '^CRI info done rc=0' "$out/profile-raw.txt" || {
 	echo "bench/cr: the icount guest did not finish, see $ilog" >&2
 	exit 2
 }
+# The 4 MiB case in guest instructions, the module's phases included, a
+# third VM.
+qlog=$out/icount-queue-vm.log
+TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$qlog "$top/scripts/vm-run.sh" \
+	--kver "$series" --timeout 1800 -- \
+	env RUNS="$qruns" /opt/tcpkit/bench/cr/icount-guest.sh $((4 << 20)) \
+	> "$out/icount-queue-output.txt" 2>&1 || {
+	echo "bench/cr: the icount 4 MiB VM run failed, see $out/icount-queue-output.txt" >&2
+	exit 2
+}
+grep '^CRQ ' "$qlog" >> "$out/profile-raw.txt"
+grep -q '^CRQ info done rc=0' "$out/profile-raw.txt" || {
+	echo "bench/cr: the icount 4 MiB guest did not finish, see $qlog" >&2
+	exit 2
+}
 traceraw=
 if [ $trace = 1 ]; then
 	# Under icount, as the icount run: the tracer's time stamps count
@@ -84,7 +104,8 @@ if [ $trace = 1 ]; then
 	}
 	traceraw=$out/trace-raw.txt
 fi
-python3 "$top/bench/cr/profile.py" "$out/profile-raw.txt" \
-	"bench/cr/profile.sh --kver $series --runs $runs" $traceraw \
+cmd="bench/cr/profile.sh --kver $series --runs $runs --qruns $qruns"
+[ $trace = 1 ] || cmd="$cmd --no-trace"
+python3 "$top/bench/cr/profile.py" "$out/profile-raw.txt" "$cmd" $traceraw \
 	> "$results/cr-profile.md"
 echo "bench/cr: wrote $results/cr-profile.md"
