@@ -40,6 +40,9 @@
  * profile RUNS QUEUE" runs that queue size only. profile.sh sets
  * the module's profile parameter, whose kernel log lines split the
  * kernel's share into phases.
+ *
+ * "crbench scale N..." runs only the scale part, for each N given, with
+ * "CRB scalesplit" lines (scale_split).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -736,6 +739,53 @@ static void latency(size_t q, int iters)
 	fflush(stdout);
 }
 
+/*
+ * "crbench scale N..." (scale-icount-guest.sh) sets this: scale() then
+ * also prints "CRB scalesplit PATH N ck|rs I US CPU_US MINFLT" after each
+ * loop, for each tenth of its N calls (I of them done): the time since
+ * the loop began, the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) and
+ * its minor page faults so far (getrusage()), which show whether a call
+ * costs more once more connections exist. Sampled in the loop, printed
+ * after it. And it sleeps SETTLE_S before each timed loop, so that work
+ * the untimed steps before it leave to other contexts does not fall into
+ * the loop (without the sleep, under icount, tenths of the N = 100 and
+ * 1000 loops took millions of guest instructions more than the process's
+ * own CPU time).
+ */
+static int scale_split;
+#define SETTLE_S 1
+static double split_us[10], split_cpu[10];
+static long split_flt[10];
+
+static void split(int n, int i, double t0)
+{
+	struct timespec c;
+	int k = n >= 10 ? (i + 1) / (n / 10) - 1 : -1;
+
+	if (scale_split && k >= 0 && k < 10 && (i + 1) % (n / 10) == 0) {
+		split_us[k] = now_us() - t0;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+		split_cpu[k] = c.tv_sec * 1e6 + c.tv_nsec / 1e3;
+		split_flt[k] = minflt();
+	}
+}
+
+static void split_print(int p, int n, const char *op)
+{
+	if (!scale_split || n < 10)
+		return;
+	for (int k = 0; k < 10; k++)
+		printf("CRB scalesplit %s %d %s %d %.0f %.0f %ld\n", pname[p],
+		       n, op, (k + 1) * (n / 10), split_us[k], split_cpu[k],
+		       split_flt[k]);
+}
+
+static void settle(void)
+{
+	if (scale_split)
+		sleep(SETTLE_S);
+}
+
 static void scale(int n)
 {
 	int *a = calloc(n, sizeof(int)), *b = calloc(n, sizeof(int));
@@ -746,16 +796,24 @@ static void scale(int n)
 
 		for (int i = 0; i < n; i++)
 			pair(&a[i], &b[i], 0);
+		settle();
 		t0 = now_us();
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			img[i] = ck(p, a[i]);
+			split(n, i, t0);
+		}
 		tck = now_us() - t0;
+		split_print(p, n, "ck");
 		for (int i = 0; i < n; i++)
 			kill_silently(a[i]);
+		settle();
 		t0 = now_us();
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			a[i] = rs(p, img[i]);
+			split(n, i, t0);
+		}
 		trs = now_us() - t0;
+		split_print(p, n, "rs");
 		printf("CRB scale %s %d %.0f %.0f\n", pname[p], n, tck, trs);
 		fflush(stdout);
 		for (int i = 0; i < n; i++) {
@@ -879,6 +937,13 @@ int main(int argc, char **argv)
 		profile(atoi(argv[2]), argc > 3 ? atol(argv[3]) : -1);
 		profile_lib(atoi(argv[2]));
 		printf("CRP done\n");
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "scale")) {
+		scale_split = 1;
+		for (int i = 2; i < argc; i++)
+			scale(atoi(argv[i]));
+		printf("CRB done\n");
 		return 0;
 	}
 	for (int i = 0; i < 4; i++)

@@ -3,12 +3,20 @@
 """Turn the CRB lines of one bench/cr VM run into bench/results/cr.md and
 its gnuplot PNGs.
 
-usage: report.py RAW_LINES RESULTS_DIR KERNEL_RELEASE COMMAND
+usage: report.py RAW_LINES RESULTS_DIR KERNEL_RELEASE COMMAND [ICOUNT_RAW]
+
+ICOUNT_RAW: the CRS lines of run.sh's icount scale run; with it cr.md gets
+the section "Scale in guest instructions" (scale_icount.py) and the
+issue-17 target row for scaling takes its ratio.
 """
 import datetime
 import os
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True    # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scale_icount  # noqa: E402
 
 PATHS = ('tcpkit', 'soccr')
 
@@ -110,8 +118,9 @@ def scaleset_rows(raw):
     return rows
 
 
-def targets_section(raw, lat, mem, scale, ns):
-    """Issue 17's targets, each against this run."""
+def targets_section(raw, lat, mem, scale, ns, sraw=None):
+    """Issue 17's targets, each against this run; the scaling one from
+    the icount run (@sraw) when there is one."""
     out = ['## Issue 17 targets against this run', '',
            '| target | measured | met |', '|---|---|---|']
     w = out.append
@@ -145,11 +154,16 @@ def targets_section(raw, lat, mem, scale, ns):
           'tcpkit ck+rs = %.0fx memcpy time | %s |' % (
               r, m, 'yes' if r >= 1.5 else 'no'))
     big = max(ns) if ns else 0
+    r = None
     if ('tcpkit', big) in scale and ('tcpkit', 100) in scale and big > 100:
         a, b = scale[('tcpkit', big)], scale[('tcpkit', 100)]
         r = ((a[0] + a[1]) / big) / ((b[0] + b[1]) / 100)
-        w('| per connection at %d within 1.2x of 100 | %.2fx | %s |' % (
-            big, r, 'yes' if r <= 1.2 else 'no'))
+    row = scale_icount.target_row(sraw, r) if sraw else None
+    if row:
+        w(row)
+    elif r is not None:
+        w('| per connection at %d within 1.2x of 100 | %.2fx (wall clock) '
+          '| %s |' % (big, r, 'yes' if r <= 1.2 else 'no'))
     w('')
     return out
 
@@ -370,6 +384,7 @@ def gnuplot(script):
 
 def main():
     raw, outdir, rel, cmd = sys.argv[1:5]
+    sraw = sys.argv[5] if len(sys.argv) > 5 else None
     lat, cpu, mem, scale, info, leak = parse(raw)
     qs = sorted({q for (_, q) in lat})
     ns = sorted({n for (_, n) in scale})
@@ -451,7 +466,7 @@ def main():
                 qname(q), (s['ck'] + s['rs']) / (t['ck'] + t['rs']),
                 (s['sck'] + s['srs']) / (t['sck'] + t['srs'])))
     w('')
-    out.extend(targets_section(raw, lat, mem, scale, ns))
+    out.extend(targets_section(raw, lat, mem, scale, ns, sraw))
     w('## Queue data throughput (MB/s, from the medians)')
     w('')
     w('Bytes of queue moved through checkpoint+restore per second of '
@@ -485,6 +500,13 @@ def main():
             w('| %d | %s | %.1f | %.1f | %.1f | %s |' % (
                 n, p, r[0] / 1000, r[1] / 1000, per, rel100))
     w('')
+    if sraw:
+        w('Wall clock under TCG moves with the host\'s load (other VMs on '
+          'the host slow this one down): the next section counts the same '
+          'sequence in guest instructions, and the target row above takes '
+          'its ratio.')
+        w('')
+        out.extend(scale_icount.section(sraw))
     out.extend(scaleset_section(raw, scale, lat))
     out.extend(leak_section(leak, cpus(info)))
     w('Other lines: ' + '; '.join(info))
@@ -499,8 +521,11 @@ def main():
       'writes this file')
     w('    bench/cr/run.sh --quick    # 3 samples, <= 100 connections')
     w('    bench/cr/run.sh --no-blackout --no-resume   # this part only')
+    w('    bench/cr/run.sh --scale-icount-only   # the icount scale run '
+      'only, into cr-scale-icount.md')
     w('')
-    w('Raw lines: cr-raw.txt.')
+    w('Raw lines: cr-raw.txt%s.' % (
+        ', cr-scale-icount-raw.txt (icount scale run)' if sraw else ''))
     w('')
     md = os.path.join(outdir, 'cr.md')
     keep = later_sections(md)

@@ -4,6 +4,7 @@
 # bench/cr/run.sh [--kver SERIES] [--maxconn N] [--quick]
 #                 [--resume-only | --no-resume] [--rate MBIT|auto]
 #                 [--blackout-only | --no-blackout] [--blackout-reps N]
+#                 [--scale-icount-only | --no-scale-icount]
 #
 # The checkpoint/restore benchmark: boot one test VM (default: 6.12), run
 # guest.sh (crbench) in it, and write bench/results/cr.md with its PNG plot
@@ -22,18 +23,32 @@
 # its section of cr.md by resume_report.py, raw data cr-resume-raw.txt.
 # --resume-only runs and rewrites only that part, --no-resume skips it;
 # --rate sets its bottleneck (default auto, as bench/cc).
+#
+# After the main VM run (unless --no-scale-icount), a second VM of the same
+# series under QEMU icount (one vCPU; the guest's clock advances 1 ns per
+# guest instruction) runs scale-icount-guest.sh: crbench's scale part
+# alone, N = 100, 1000, 10000 (up to --maxconn), 3 repetitions (--quick:
+# 1), about 2 minutes. Its lines go to cr-scale-icount-raw.txt;
+# scale_icount.py writes cr-scale-icount.md and cr.md's section "Scale in
+# guest instructions", whose 10000/100 ratio the issue-17 target row for
+# scaling uses (instruction counts do not move with the host's load, wall
+# clock under TCG does). --scale-icount-only runs only that VM and writes
+# only cr-scale-icount.md (cr.md untouched).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 series=6.12 quick=0 maxconn=10000 resume=1 crb=1 rate=auto blackout=1 breps=
-usage="usage: $0 [--kver SERIES] [--maxconn N] [--quick] [--resume-only | --no-resume] [--rate MBIT|auto] [--blackout-only | --no-blackout] [--blackout-reps N]"
+sicount=1
+usage="usage: $0 [--kver SERIES] [--maxconn N] [--quick] [--resume-only | --no-resume] [--rate MBIT|auto] [--blackout-only | --no-blackout] [--blackout-reps N] [--scale-icount-only | --no-scale-icount]"
 args=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) series=$2; shift 2 ;;
 	--quick) quick=1 maxconn=100; args="$args --quick"; shift ;;
 	--maxconn) maxconn=$2; shift 2 ;;
-	--resume-only) crb=0 blackout=0 resume=1; args="$args --resume-only"; shift ;;
-	--blackout-only) crb=0 resume=0 blackout=1; args="$args --blackout-only"; shift ;;
+	--resume-only) crb=0 blackout=0 resume=1 sicount=0; args="$args --resume-only"; shift ;;
+	--blackout-only) crb=0 resume=0 blackout=1 sicount=0; args="$args --blackout-only"; shift ;;
+	--scale-icount-only) crb=0 resume=0 blackout=0 sicount=1; args="$args --scale-icount-only"; shift ;;
+	--no-scale-icount) sicount=0; args="$args --no-scale-icount"; shift ;;
 	--no-blackout) blackout=0; args="$args --no-blackout"; shift ;;
 	--blackout-reps) breps=$2; args="$args --blackout-reps $2"; shift 2 ;;
 	--no-resume) resume=0; args="$args --no-resume"; shift ;;
@@ -47,6 +62,47 @@ out=$top/build/bench/cr
 results=$top/bench/results
 make -s -C "$top/bench/cr" OUTPUT="$out"
 mkdir -p "$results"
+
+# scale_icount: the icount VM run of scale-icount-guest.sh, its raw lines
+# to cr-scale-icount-raw.txt and cr-scale-icount.md from them.
+scale_icount()
+{
+	local ilog=$out/scale-icount-vm.log ns= n reps=3 load0 raw
+
+	for n in 100 1000 10000; do
+		[ "$n" -le "$maxconn" ] && ns="${ns:+$ns }$n"
+	done
+	[ -n "$ns" ] || { echo "bench/cr: --maxconn below 100, no icount scale run" >&2; exit 1; }
+	[ $quick = 1 ] && reps=1
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$ilog \
+		"$top/scripts/vm-run.sh" --kver "$series" --timeout 1800 -- \
+		env NS="$ns" REPS=$reps /opt/tcpkit/bench/cr/scale-icount-guest.sh \
+		> "$out/scale-icount-output.txt" 2>&1 || {
+		echo "bench/cr: the icount VM run failed, see $out/scale-icount-output.txt" >&2
+		exit 2
+	}
+	raw=$results/cr-scale-icount-raw.txt
+	grep '^CRS ' "$ilog" > "$raw" || true
+	# The host's load around the run: it moves wall-clock TCG figures,
+	# not these.
+	echo "CRS info hostload $load0 / $(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw"
+	echo "CRS info ran $(date -u '+%Y-%m-%d %H:%M')" >> "$raw"
+	grep -q '^CRS info done rc=0' "$raw" || {
+		echo "bench/cr: the icount scale guest did not finish, see $ilog" >&2
+		exit 2
+	}
+	python3 "$top/bench/cr/scale_icount.py" "$raw" \
+		"$(sed -n 's/^TCPKIT_BOOTED //p' "$ilog" | head -n1)" \
+		"bench/cr/run.sh --kver $series --maxconn $maxconn$args" \
+		> "$results/cr-scale-icount.md"
+}
+
+if [ $crb = 0 ] && [ $resume = 0 ] && [ $blackout = 0 ]; then
+	scale_icount
+	echo "bench/cr: wrote $results/cr-scale-icount.md"
+	exit 0
+fi
 
 log=$out/vm.log
 guest=
@@ -98,7 +154,12 @@ grep -q '^CRB info done rc=0' "$results/cr-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
 	exit 2
 }
-python3 "$top/bench/cr/report.py" "$results/cr-raw.txt" "$results" "$rel" "$cmd"
+sraw=
+if [ $sicount = 1 ]; then
+	scale_icount
+	sraw=$results/cr-scale-icount-raw.txt
+fi
+python3 "$top/bench/cr/report.py" "$results/cr-raw.txt" "$results" "$rel" "$cmd" $sraw
 if [ $blackout = 1 ]; then
 	python3 "$top/bench/cr/blackout_report.py" "$results/cr-blackout-raw.txt" \
 		"$results" "$rel" "$cmd"
