@@ -26,7 +26,9 @@ struct tk_buf {
 	size_t cap;
 };
 
-static int tk_buf_reserve(struct tcpkit *tk, struct tk_buf *b, size_t more)
+/* Room for @more bytes after b->len: doubling, or just that with @exact. */
+static int tk_buf_grow(struct tcpkit *tk, struct tk_buf *b, size_t more,
+		       bool exact)
 {
 	size_t cap;
 	void *np;
@@ -40,7 +42,7 @@ static int tk_buf_reserve(struct tcpkit *tk, struct tk_buf *b, size_t more)
 		return 0;
 	cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + more)
-		cap *= 2;
+		cap = exact ? b->len + more : cap * 2;
 	np = realloc(b->p, cap);
 	if (!np)
 		return tk_errno(tk, ENOMEM, NULL);
@@ -49,20 +51,26 @@ static int tk_buf_reserve(struct tcpkit *tk, struct tk_buf *b, size_t more)
 	return 0;
 }
 
+static int tk_buf_reserve(struct tcpkit *tk, struct tk_buf *b, size_t more)
+{
+	return tk_buf_grow(tk, b, more, false);
+}
+
 /*
- * Make room for @qlen queue bytes more in chunk attributes (at most
- * TCPKIT_CHUNK_MAX each, 4 bytes of header and up to 3 of padding), and
- * the metadata after them.
+ * Make room for the @qlen queue bytes the header announced (both queues,
+ * so far) in chunk attributes (at most TCPKIT_CHUNK_MAX each, 4 bytes of
+ * header and up to 3 of padding), and the metadata after them: that much,
+ * not the next power of two, which the image would keep.
  */
 static int tk_collect_presize(struct tcpkit *tk, struct tk_buf *b,
-			      uint32_t qlen)
+			      uint64_t qlen)
 {
 	size_t more = (size_t)qlen + ((size_t)qlen / TCPKIT_CHUNK_MAX + 1) *
 		      (NLA_HDRLEN + NLA_ALIGNTO) + 1024;
 
 	if (qlen > TCPKIT_IMAGE_PAYLOAD_MAX)
 		return 0;	/* tk_buf_reserve() says no when it comes */
-	return tk_buf_reserve(tk, b, more);
+	return tk_buf_grow(tk, b, more, true);
 }
 
 /* Append one attribute, padding zeroed. */
@@ -88,6 +96,7 @@ static int tk_buf_put(struct tcpkit *tk, struct tk_buf *b, uint16_t type,
 struct tk_collect {
 	struct tk_buf b;	/* the image payload */
 	uint32_t hold;		/* TCPKIT_A_CONN_HOLD of a stop, 0: none */
+	uint64_t qlen;		/* queue bytes the header announced */
 	unsigned int msgs;	/* messages seen */
 	bool sent;		/* the request went out */
 };
@@ -131,7 +140,8 @@ static int tk_collect_cb(struct tcpkit *tk, const struct nlmsghdr *nlh,
 		     type == TCPKIT_A_CONN_RCV_QLEN) &&
 		    tk_nla_len(a) == sizeof(uint32_t)) {
 			/* Size the image once: no copy on every doubling. */
-			ret = tk_collect_presize(tk, b, mnl_attr_get_u32(a));
+			c->qlen += mnl_attr_get_u32(a);
+			ret = tk_collect_presize(tk, b, c->qlen);
 			if (ret)
 				return ret;
 		}
@@ -261,6 +271,23 @@ static int tk_conn_new_image(struct tcpkit *tk, uint8_t cmd,
 
 	if (cmd == TCPKIT_CMD_CONN_GET)
 		vflags |= TK_IMG_HEADER_ONLY;
+	/*
+	 * The image keeps its buffer as long as the caller keeps it: one of
+	 * an idle connection, a few hundred bytes of the 4 KiB it was
+	 * collected in, gets a copy of its size, and the next checkpoint
+	 * collects into the 4 KiB freed here. Without the copy, a caller
+	 * holding many images grew its heap a page for each.
+	 */
+	if (c->b.len < c->b.cap / 2) {
+		void *fit = malloc(c->b.len);
+
+		if (fit) {
+			memcpy(fit, c->b.p, c->b.len);
+			free(c->b.p);
+			c->b.p = fit;
+			c->b.cap = c->b.len;
+		}
+	}
 	img = tk_image_new(tk, c->b.p, c->b.len, vflags);
 	c->b.p = NULL;
 	if (!img) {

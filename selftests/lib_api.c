@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -33,7 +34,7 @@
 
 #define C2S	50000	/* client to server, left unread in the server */
 #define S2C	30000	/* server to client, left unread in the client */
-#define PLAN	39
+#define PLAN	41
 
 static void skip(const char *name, const char *why)
 {
@@ -173,9 +174,10 @@ int main(void)
 	struct tcpkit_tuple t;
 	socklen_t sl = sizeof(sa);
 	unsigned char *q;
+	const void *pay;
 	uint64_t bytes;
 	char why[128];
-	size_t elen;
+	size_t elen, plen;
 	void *enc;
 	bool ok;
 	int i;
@@ -248,6 +250,19 @@ int main(void)
 	for (i = 0; ok && i < C2S; i++)
 		ok = q[i] == pattern(i, 0);
 	result(ok, "checkpoint_receive_queue_exact", "byte %d", i - 1);
+	/*
+	 * An image holds its payload's size, not the buffer it was collected
+	 * in: a state image not the 4 KiB of a receive, a queue's not the
+	 * next power of two.
+	 */
+	pay = tcpkit_image_payload(hdr, &plen);
+	result(malloc_usable_size((void *)pay) < plen + 256,
+	       "image_keeps_its_size_state", "%zu bytes held for %zu",
+	       malloc_usable_size((void *)pay), plen);
+	pay = tcpkit_image_payload(img, &plen);
+	result(malloc_usable_size((void *)pay) < plen + 4096,
+	       "image_keeps_its_size_queue", "%zu bytes held for %zu",
+	       malloc_usable_size((void *)pay), plen);
 	result(tcpkit_image_get_str(img, TCPKIT_IMG_A_KERNEL) &&
 	       tcpkit_image_get_str(img, TCPKIT_IMG_A_TOOL),
 	       "checkpoint_metadata", NULL);
