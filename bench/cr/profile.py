@@ -13,7 +13,8 @@ KDESC = {
     'lookup': 'request parsed, socket found by fd (dump start)',
     'freeze': 'stop only: tuple frozen, synchronize_net()',
     'header': 'socket lock taken, state read, receive queue counted',
-    'copy': 'snapshot buffer allocated, both queues copied from the skbs',
+    'copy': 'send queue copied into a snapshot buffer, receive queue\'s '
+            'skbs cloned (their bytes are copied once, by the dump)',
     'release': 'socket lock released (backlog processed)',
     'msgbuf': 'dump machinery from .start to the first dumpit: mostly '
               'netlink_dump() allocating the first message buffer (sized '
@@ -353,8 +354,10 @@ def trace_section(w, raw):
     w('')
 
 
-def icount_section(w, raw):
-    """The icount run: the same idle calls in guest instructions."""
+def idle_icount_lines(raw):
+    """The idle icount run's "CRI" lines: the calls' times, the time in
+    their system calls, the library replayed, soccr's, and the empty
+    system call and clock read."""
     u, ins, lib, soccr, sysf = [], [], [], [], None
     for line in open(raw):
         f = line.split()
@@ -368,6 +371,12 @@ def icount_section(w, raw):
             sysf = [int(x) for x in f[2:4]]
         elif f[:3] == ['CRI', 'soccr', '0']:
             soccr.append([int(x) for x in f[3:5]])
+    return u, ins, lib, soccr, sysf
+
+
+def icount_section(w, raw):
+    """The icount run: the same idle calls in guest instructions."""
+    u, ins, lib, soccr, sysf = idle_icount_lines(raw)
     if not u or not ins or not sysf:
         return
     # the first run's caches and TLB are cold
@@ -520,6 +529,7 @@ def queue_values(runs, q, sysf):
     v['flt_rs'] = statistics.median([r['mem'][1] for r in runs])
     ck = lambda p: v.get(('checkpoint', p), 0.0)
     rs = lambda p: v.get(('restore', p), 0.0)
+    libcopy = min(ck('user'), v['memcpy'])
     v['floor'] = [
         ('netlink', 'checkpoint: the dump messages filled by the module '
          '(the first message buffer\'s allocation included)',
@@ -529,7 +539,8 @@ def queue_values(runs, q, sysf):
          'user by `recvmsg()`, freed', 'checkpoint: in the kernel, outside '
          'the module\'s phases', ck('kout')),
         ('netlink', 'checkpoint: the library\'s copy of the chunks into the '
-         'image buffer', 'checkpoint: userspace, the library', ck('user')),
+         'image buffer, at the cost of one memcpy() of the queue',
+         'memcpy() of the queue (at most the library\'s part)', libcopy),
         ('netlink', 'restore: the request skb, allocated by '
          '`netlink_sendmsg()` (vmalloc when large), cleared, filled by '
          '`copy_from_user()`; policy validation, free',
@@ -540,9 +551,14 @@ def queue_values(runs, q, sysf):
         ('any restore', 'restore: the module\'s copy into the restored '
          'socket\'s skbs, their allocation and clearing', 'kernel: rcvq',
          rs('rcvq')),
-        ('no', 'checkpoint: the snapshot, the queues copied from the skbs '
-         'into a buffer allocated under the socket lock', 'kernel: copy',
-         ck('copy')),
+        ('no', 'checkpoint: the snapshot under the socket lock: the send '
+         'queue copied into a buffer, the receive queue\'s skbs cloned',
+         'kernel: copy', ck('copy')),
+        ('no', 'checkpoint: the rest of the library\'s part: the image '
+         'buffer\'s pages when they are fresh (soccr\'s peek buffer has '
+         'its own in its checkpoint), reply handling, validation',
+         'checkpoint: userspace, the library, less the row of its copy',
+         ck('user') - libcopy),
     ]
     v['trans'] = sum(x[3] for x in v['floor'] if x[0] == 'netlink')
     # the restored socket's copy, which soccr's restore does too: at
@@ -774,15 +790,7 @@ def idle_icount(raw):
     """The idle icount run's whole calls, k instructions: inside the
     system calls of a checkpoint, its library part, inside those of a
     restore (as icount_section() computes them); None without it."""
-    u, ins, sysf = [], [], None
-    for line in open(raw):
-        f = line.split()
-        if f[:3] == ['CRI', 'user', '0']:
-            u.append([int(x) for x in f[3:8]])
-        elif f[:3] == ['CRI', 'insys', '0']:
-            ins.append([int(x) for x in f[3:7]])
-        elif f[:2] == ['CRI', 'sys']:
-            sysf = [int(x) for x in f[2:4]]
+    u, ins, _, _, sysf = idle_icount_lines(raw)
     if len(u) < 2 or len(ins) < 2 or not sysf:
         return None
     u, ins, clock_ns = u[1:], ins[1:], sysf[1]
@@ -924,38 +932,46 @@ def main():
                 statistics.median(m[0]), statistics.median(m[1])))
             if q:
                 fr = med(m[2])
-                w('Fresh memory of %d KiB: %.1f us. tcpkit allocates four '
-                  'buffers of the queue\'s size per checkpoint+restore '
-                  'besides the restored socket\'s own skbs: the snapshot '
-                  '(kvmalloc), the dump messages, the library\'s image '
-                  '(its page faults above) and the restore request '
-                  '(netlink_sendmsg); the userspace sequence allocates one, '
-                  'its peek buffer. Four buffers of fresh user memory '
-                  'at this rate would take %.1f us; the kernel clears its '
-                  'own the same way, without the page faults.'
-                  % (q // 1024, fr, 4 * fr))
+                w('Fresh memory of %d KiB: %.1f us. Besides the restored '
+                  'socket\'s own skbs, tcpkit allocates per '
+                  'checkpoint+restore the dump messages (one datagram\'s '
+                  'buffer at a time, cleared), the library\'s image (its '
+                  'page faults above) and the restore request '
+                  '(netlink_sendmsg(), a buffer of the queue\'s size), and '
+                  'a snapshot buffer for the send queue\'s bytes (the '
+                  'receive queue\'s skbs are cloned); the userspace '
+                  'sequence allocates one buffer, its peek buffer. The '
+                  'kernel clears its own buffers as userspace\'s fresh '
+                  'memory is cleared, without the page faults.'
+                  % (q // 1024, fr))
             w('')
     w('## Copies of a queue byte, original socket to restored socket')
     w('')
     w('| # | from | to | where |')
     w('|---|---|---|---|')
-    w('| 1 | the original\'s skbs | snapshot buffer | checkpoint, under the '
-      'socket lock (`skb_copy_bits`) |')
-    w('| 2 | snapshot buffer | dump message skbs | checkpoint dumpit |')
-    w('| 3 | dump message skbs | library receive buffer | `recvmmsg()` |')
-    w('| 4 | receive buffer | image buffer | `tk_collect_cb()` |')
-    w('| 5 | image buffer | restore request skb | `sendmsg()`, the data '
+    w('| 0 | the original\'s send queue skbs | snapshot buffer | checkpoint, '
+      'under the socket lock (`skb_copy_bits`); send queue only |')
+    w('| 1 | clones of the original\'s receive queue skbs (the send queue: '
+      'the snapshot buffer) | dump message skbs | checkpoint dumpit |')
+    w('| 2 | dump message skbs | library receive buffer | `recvmmsg()` |')
+    w('| 3 | receive buffer | image buffer | `tk_collect_cb()` |')
+    w('| 4 | image buffer | restore request skb | `sendmsg()`, the data '
       'taken from the image in place |')
-    w('| 6 | request skb | restored socket\'s skbs | restore, '
+    w('| 5 | request skb | restored socket\'s skbs | restore, '
       '`kernel_sendmsg()`/`tcp_sendmsg_locked()` |')
     w('')
-    w('Six copies remain (writing and reading an image file add the file '
-      'I/O and one CRC32C pass each way). The userspace TCP_REPAIR sequence '
-      'makes two: `recv(MSG_PEEK)` into the caller\'s buffer and `send()` '
-      'into the new socket. Copies 1 and 2 could become one by building the '
-      'dump messages from the skbs under the lock, 3 and 4 by collecting '
-      'the reply in place, at the price of holding the socket lock while '
-      'the dump is read.')
+    w('A receive queue byte is copied five times, a send queue byte six '
+      '(writing and reading an image file add the file I/O and one CRC32C '
+      'pass each way). The send queue cannot be cloned: TCP splits and '
+      'shifts the frags of its unsent and SACKed skbs in place '
+      '(`tso_fragment()`, `skb_shift()`), which a clone would see. The '
+      'userspace TCP_REPAIR sequence makes two copies: `recv(MSG_PEEK)` into '
+      'the caller\'s buffer and `send()` into the new socket. Copies 1 and '
+      '2, 4 and 5 are the netlink transport\'s: each way, the bytes pass '
+      'through one kernel buffer (the dump messages, the request skb) that '
+      'the socket calls do not need. Copy 3 would go if each datagram were '
+      'received into the image in place, one `recvmsg()` per datagram '
+      'instead of 32 to a `recvmmsg()`.')
     icount_section(w, raw)
     queue_icount_section(w, raw, idle_icount(raw))
     if len(sys.argv) > 3:

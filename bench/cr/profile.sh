@@ -50,36 +50,28 @@ grep -q '^CRP info done rc=0' "$out/profile-raw.txt" || {
 	echo "bench/cr: the guest did not finish, see $log" >&2
 	exit 2
 }
-# The same idle calls counted in guest instructions (icount: one guest
-# nanosecond per instruction), a second VM of the same series.
-ilog=$out/icount-vm.log
-TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$ilog "$top/scripts/vm-run.sh" \
-	--kver "$series" --timeout 1800 -- \
-	env RUNS="$runs" /opt/tcpkit/bench/cr/icount-guest.sh \
-	> "$out/icount-output.txt" 2>&1 || {
-	echo "bench/cr: the icount VM run failed, see $out/icount-output.txt" >&2
-	exit 2
+# icount_vm NAME TAG RUNS [QUEUE]: icount-guest.sh in a VM of the series
+# under icount (one guest nanosecond per instruction), its TAG lines
+# added to the raw file.
+icount_vm() {
+	local log=$out/$1-vm.log
+	TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$log \
+		"$top/scripts/vm-run.sh" --kver "$series" --timeout 1800 -- \
+		env RUNS="$3" /opt/tcpkit/bench/cr/icount-guest.sh ${4:-} \
+		> "$out/$1-output.txt" 2>&1 || {
+		echo "bench/cr: the $1 VM run failed, see $out/$1-output.txt" >&2
+		exit 2
+	}
+	grep "^$2 " "$log" >> "$out/profile-raw.txt"
+	grep -q "^$2 info done rc=0" "$out/profile-raw.txt" || {
+		echo "bench/cr: the $1 guest did not finish, see $log" >&2
+		exit 2
+	}
 }
-grep '^CRI ' "$ilog" >> "$out/profile-raw.txt"
-grep -q '^CRI info done rc=0' "$out/profile-raw.txt" || {
-	echo "bench/cr: the icount guest did not finish, see $ilog" >&2
-	exit 2
-}
-# The 4 MiB case in guest instructions, the module's phases included, a
-# third VM.
-qlog=$out/icount-queue-vm.log
-TCPKIT_ACCEL=icount TCPKIT_VM_SMP=1 TCPKIT_VM_LOG=$qlog "$top/scripts/vm-run.sh" \
-	--kver "$series" --timeout 1800 -- \
-	env RUNS="$qruns" /opt/tcpkit/bench/cr/icount-guest.sh $((4 << 20)) \
-	> "$out/icount-queue-output.txt" 2>&1 || {
-	echo "bench/cr: the icount 4 MiB VM run failed, see $out/icount-queue-output.txt" >&2
-	exit 2
-}
-grep '^CRQ ' "$qlog" >> "$out/profile-raw.txt"
-grep -q '^CRQ info done rc=0' "$out/profile-raw.txt" || {
-	echo "bench/cr: the icount 4 MiB guest did not finish, see $qlog" >&2
-	exit 2
-}
+# The same idle calls counted in guest instructions, a second VM; the
+# 4 MiB case, the module's phases included, a third.
+icount_vm icount CRI "$runs"
+icount_vm icount-queue CRQ "$qruns" $((4 << 20))
 traceraw=
 if [ $trace = 1 ]; then
 	# Under icount, as the icount run: the tracer's time stamps count
