@@ -57,8 +57,29 @@
 #include "compat.h"
 #include "tcpkit.h"
 
-#define TCPKIT_FROZEN_BUCKETS	64
-#define TCPKIT_FROZEN_MAX	1024	/* per netns */
+/*
+ * A netns's frozen tuples, hashed: the table is allocated at its first
+ * freeze, so that namespaces that never freeze do not pay for it, and
+ * sized for frozen_max's default, a few tuples a bucket.
+ */
+#define TCPKIT_FROZEN_BUCKETS	4096
+#define TCPKIT_FROZEN_MAX_LIMIT	65536
+
+static unsigned int frozen_max = 16384;
+
+static int frozen_max_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, TCPKIT_FROZEN_MAX_LIMIT);
+}
+
+static const struct kernel_param_ops frozen_max_ops = {
+	.set = frozen_max_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(frozen_max, &frozen_max_ops, &frozen_max, 0644);
+MODULE_PARM_DESC(frozen_max,
+		 "tuples a network namespace may have frozen at once: 1 to 65536 (default 16384)");
 
 #define TCPKIT_FREEZE_MS_MIN	100
 #define TCPKIT_FREEZE_MS_MAX	3600000
@@ -130,7 +151,7 @@ struct tcpkit_frozen {
 struct tcpkit_net {
 	spinlock_t lock;		/* writers of hash and nr */
 	unsigned int nr;
-	struct hlist_head hash[TCPKIT_FROZEN_BUCKETS];
+	struct hlist_head *hash;	/* TCPKIT_FROZEN_BUCKETS, once allocated */
 	struct delayed_work gc;		/* ends lapsed freezes, unhooks */
 	struct mutex hooks_lock;	/* hooked; held over a first insert */
 	bool hooked;
@@ -141,21 +162,36 @@ struct tcpkit_net {
 static unsigned int tcpkit_net_id __read_mostly;
 static u32 tcpkit_fkey_seed __read_mostly;
 
-static struct hlist_head *tcpkit_bucket(struct tcpkit_net *tn,
+/*
+ * The hash table, NULL before the netns's first freeze; never freed before
+ * the netns goes.
+ */
+static struct hlist_head *tcpkit_table(struct tcpkit_net *tn)
+{
+	/* Pairs with the release in tcpkit_freeze_add(): a table seen is
+	 * a zeroed one.
+	 */
+	return smp_load_acquire(&tn->hash);
+}
+
+static struct hlist_head *tcpkit_bucket(struct hlist_head *table,
 					const struct tcpkit_fkey *k)
 {
 	u32 h = jhash2((const u32 *)k, sizeof(*k) / sizeof(u32),
 		       tcpkit_fkey_seed);
 
-	return &tn->hash[h & (TCPKIT_FROZEN_BUCKETS - 1)];
+	return &table[h & (TCPKIT_FROZEN_BUCKETS - 1)];
 }
 
 static struct tcpkit_frozen *tcpkit_find(struct tcpkit_net *tn,
 					 const struct tcpkit_fkey *k)
 {
+	struct hlist_head *table = tcpkit_table(tn);
 	struct tcpkit_frozen *f;
 
-	hlist_for_each_entry_rcu(f, tcpkit_bucket(tn, k), node,
+	if (!table)
+		return NULL;
+	hlist_for_each_entry_rcu(f, tcpkit_bucket(table, k), node,
 				 lockdep_is_held(&tn->lock))
 		if (!memcmp(&f->key, k, sizeof(*k)))
 			return f;
@@ -357,6 +393,7 @@ static void tcpkit_gc(struct work_struct *work)
 {
 	struct tcpkit_net *tn = container_of(to_delayed_work(work),
 					     struct tcpkit_net, gc);
+	struct hlist_head *table = tcpkit_table(tn);
 	unsigned long now = jiffies, next = 0;
 	struct tcpkit_frozen *f;
 	struct hlist_node *tmp;
@@ -366,8 +403,8 @@ static void tcpkit_gc(struct work_struct *work)
 
 	__skb_queue_head_init(&lapsed);
 	spin_lock(&tn->lock);
-	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
-		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node) {
+	for (i = 0; table && i < TCPKIT_FROZEN_BUCKETS; i++) {
+		hlist_for_each_entry_safe(f, tmp, &table[i], node) {
 			if (f->held)
 				continue;
 			if (!time_before(now, f->expires)) {
@@ -433,6 +470,19 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 	skb_queue_head_init(&f->parked);
 
 	mutex_lock(&tn->hooks_lock);
+	if (!tn->hash) {
+		struct hlist_head *table;
+
+		/* Zeroed buckets are empty lists. */
+		table = kvcalloc(TCPKIT_FROZEN_BUCKETS, sizeof(*table),
+				 GFP_KERNEL_ACCOUNT);
+		if (!table) {
+			err = -ENOMEM;
+			goto out;
+		}
+		/* Lookups outside hooks_lock see it zeroed, or not at all. */
+		smp_store_release(&tn->hash, table);
+	}
 	if (!tn->hooked) {
 		err = tcpkit_fault() ? -ENOMEM :
 		      nf_register_net_hooks(net, tcpkit_nf_ops,
@@ -448,13 +498,14 @@ int tcpkit_freeze_add(struct net *net, const struct tcpkit_conn *c,
 	if (old && old->held) {
 		NL_SET_ERR_MSG(extack, "connection is held by another checkpoint with stop");
 		err = -EBUSY;
-	} else if (!old && tn->nr >= TCPKIT_FROZEN_MAX) {
-		NL_SET_ERR_MSG(extack, "too many frozen connections in this network namespace");
+	} else if (!old && tn->nr >= READ_ONCE(frozen_max)) {
+		NL_SET_ERR_MSG(extack,
+			       "too many frozen connections in this network namespace (module parameter frozen_max)");
 		err = -ENOSPC;
 	} else if (old) {
 		WRITE_ONCE(old->held, true);
 	} else {
-		hlist_add_head_rcu(&f->node, tcpkit_bucket(tn, &f->key));
+		hlist_add_head_rcu(&f->node, tcpkit_bucket(tn->hash, &f->key));
 		WRITE_ONCE(tn->nr, tn->nr + 1);
 		f = NULL;
 	}
@@ -665,7 +716,8 @@ static int tcpkit_frozen_put(struct sk_buff *skb, struct netlink_callback *cb,
 /**
  * tcpkit_nl_frozen_get_dumpit() - TCPKIT_CMD_FROZEN_GET: this netns's freezes
  * @skb: the dump message buffer
- * @cb: the dump; cb->args[0] counts the freezes already sent
+ * @cb: the dump; cb->args[0] is the bucket to go on with, cb->args[1] the
+ *	freezes of it already sent
  *
  * Lapsed freezes the gc has not ended yet are left out.
  *
@@ -675,42 +727,37 @@ int tcpkit_nl_frozen_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 {
 	struct tcpkit_net *tn = net_generic(sock_net(cb->skb->sk),
 					    tcpkit_net_id);
+	struct hlist_head *table = tcpkit_table(tn);
 	unsigned long now = jiffies;
 	struct tcpkit_frozen *f;
-	long idx = 0;
-	int i;
+	long idx;
 
 	rcu_read_lock();
-	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++) {
-		hlist_for_each_entry_rcu(f, &tn->hash[i], node) {
+	for (; table && cb->args[0] < TCPKIT_FROZEN_BUCKETS; cb->args[0]++) {
+		idx = 0;
+		hlist_for_each_entry_rcu(f, &table[cb->args[0]], node) {
 			if (!tcpkit_frozen_live(f))
 				continue;
-			if (idx++ < cb->args[0])
+			if (idx++ < cb->args[1])
 				continue;
 			if (tcpkit_frozen_put(skb, cb, f, now)) {
-				idx--;
-				goto out;
+				rcu_read_unlock();
+				cb->args[1] = idx - 1;
+				return skb->len;
 			}
 		}
+		cb->args[1] = 0;
 	}
+	rcu_read_unlock();
 	/* All listed: 0 lets NLMSG_DONE share this skb, one receive less. */
-	rcu_read_unlock();
-	cb->args[0] = idx;
 	return 0;
-out:
-	rcu_read_unlock();
-	cb->args[0] = idx;
-	return skb->len;
 }
 
 static int __net_init tcpkit_net_init(struct net *net)
 {
 	struct tcpkit_net *tn = net_generic(net, tcpkit_net_id);
-	int i;
 
 	spin_lock_init(&tn->lock);
-	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
-		INIT_HLIST_HEAD(&tn->hash[i]);
 	INIT_DELAYED_WORK(&tn->gc, tcpkit_gc);
 	mutex_init(&tn->hooks_lock);
 	tn->net = net;
@@ -732,11 +779,13 @@ static void __net_exit tcpkit_net_exit(struct net *net)
 		nf_unregister_net_hooks(net, tcpkit_nf_ops,
 					ARRAY_SIZE(tcpkit_nf_ops));
 	spin_lock(&tn->lock);
-	for (i = 0; i < TCPKIT_FROZEN_BUCKETS; i++)
+	for (i = 0; tn->hash && i < TCPKIT_FROZEN_BUCKETS; i++)
 		hlist_for_each_entry_safe(f, tmp, &tn->hash[i], node)
 			tcpkit_frozen_del(tn, f, &parked);
 	spin_unlock(&tn->lock);
 	__skb_queue_purge(&parked);
+	/* Unhooked, and no socket is left to ask: nothing reads it now. */
+	kvfree(tn->hash);
 	mutex_destroy(&tn->hooks_lock);
 }
 

@@ -10,11 +10,15 @@
  *
  *   A (held)  <---- loopback ---->  B (peer, keeps sending)
  */
+#include <sys/resource.h>
+
 #include "conn_lib.h"
 #include "kselftest_harness.h"
 
 #define TMO		20000
 #define NSET		160	/* connections of one set: more headers than a 32 KiB dump buffer holds */
+#define NBIG		1100	/* more than a request names, and the old cap */
+#define FROZEN_MAX	"/sys/module/tcpkit/parameters/frozen_max"
 #define FREEZE_MS	"/sys/module/tcpkit/parameters/freeze_ms"
 
 FIXTURE(hold) {
@@ -184,7 +188,7 @@ TEST_F(hold, set_frozen_at_once)
 	/* Nothing read: the first message buffer has room for a few. */
 	ASSERT_EQ(0, tk_open(&other));
 	ASSERT_EQ(0, tk_frozen(&other, &fr));
-	EXPECT_EQ(NSET, fr.n);
+	EXPECT_EQ((unsigned int)NSET, fr.n);
 	tk_close(&self->tk);
 	EXPECT_EQ(0, wait_frozen(&other, &fr, 0, 0, TMO));
 	tk_close(&other);
@@ -197,6 +201,111 @@ TEST_F(hold, set_frozen_at_once)
 		ASSERT_EQ(100, stream_write(srv[i], 2, &w, 100, false));
 		ASSERT_EQ(0, stream_read(cli[i], 2, &r, 100, TMO))
 			TH_LOG("connection %d", i);
+		close(srv[i]);
+		close(cli[i]);
+	}
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+}
+
+/*
+ * A namespace holds more frozen tuples than one request may name (two
+ * requests with stop) and more than the 1024 it once could: a proxy's
+ * connections handed over at once. The frozen list has them all.
+ */
+TEST_F_TIMEOUT(hold, frozen_over_1024, 300)
+{
+	static int srv[NBIG], cli[NBIG];
+	struct rlimit rl = { .rlim_cur = 3 * NBIG, .rlim_max = 3 * NBIG };
+	unsigned char *buf = malloc(1 << 16);
+	struct nlmsghdr *nlh;
+	struct frozen fr;
+	struct tk other;
+	int i, first, n;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(16384, read_long(FROZEN_MAX));
+	for (i = 0; i < NBIG; i++)
+		ASSERT_EQ(0, tcp_pair(variant->family, &srv[i], &cli[i]))
+			TH_LOG("connection %d", i);
+	for (first = 0; first < NBIG; first += n) {
+		n = NBIG - first < TCPKIT_CHECKPOINT_SOCKS_MAX ?
+		    NBIG - first : TCPKIT_CHECKPOINT_SOCKS_MAX;
+		nlh = tk_msg(&self->tk, buf, TCPKIT_CMD_CONN_CHECKPOINT,
+			     NLM_F_DUMP);
+		for (i = first; i < first + n; i++)
+			tk_put_sock(nlh, TCPKIT_A_CONN_SOCK, srv[i], NULL, NULL);
+		mnl_attr_put(nlh, TCPKIT_A_CONN_STOP, 0, NULL);
+		ASSERT_EQ(0, tk_xfer(&self->tk, nlh, NULL, NULL))
+			TH_LOG("connections %d to %d: %s", first, first + n - 1,
+			       self->tk.msg);
+	}
+	free(buf);
+
+	ASSERT_EQ(0, tk_open(&other));
+	ASSERT_EQ(0, tk_frozen(&other, &fr));
+	EXPECT_EQ((unsigned int)NBIG, fr.n);
+	/* The holder goes: every connection is given back. */
+	tk_close(&self->tk);
+	EXPECT_EQ(0, wait_frozen(&other, &fr, 0, 0, TMO));
+	tk_close(&other);
+	for (i = 0; i < NBIG; i += NBIG / 10) {
+		uint64_t w = 0, r = 0;
+
+		ASSERT_EQ(100, stream_write(cli[i], 1, &w, 100, false));
+		ASSERT_EQ(0, stream_read(srv[i], 1, &r, 100, TMO))
+			TH_LOG("connection %d", i);
+	}
+	for (i = 0; i < NBIG; i++) {
+		close(srv[i]);
+		close(cli[i]);
+	}
+	EXPECT_EQ(self->rsts, tcp_mib("OutRsts"));
+}
+
+/*
+ * frozen_max caps the tuples a namespace has frozen at once: a stop past
+ * it is refused, names the parameter and leaves the connection as it was.
+ * The parameter's range is 1 to 65536.
+ */
+TEST_F(hold, frozen_max)
+{
+	long saved = read_long(FROZEN_MAX);
+	int srv[3], cli[3], i;
+	struct img im[3] = {};
+	uint64_t w = 0, r = 0;
+	char val[24];
+
+	ASSERT_LT(0, saved);
+	EXPECT_NE(0, write_str(FROZEN_MAX, "0"));
+	EXPECT_NE(0, write_str(FROZEN_MAX, "65537"));
+	ASSERT_EQ(saved, read_long(FROZEN_MAX));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, tcp_pair(variant->family, &srv[i], &cli[i]));
+	ASSERT_EQ(0, write_str(FROZEN_MAX, "2"));
+	EXPECT_EQ(0, tk_checkpoint_hold(&self->tk, srv[0], &im[0]));
+	EXPECT_EQ(0, tk_checkpoint_hold(&self->tk, srv[1], &im[1]));
+	EXPECT_EQ(-ENOSPC, tk_checkpoint_hold(&self->tk, srv[2], &im[2]));
+	EXPECT_NE(NULL, strstr(self->tk.msg, "frozen_max"))
+		TH_LOG("extack: %s", self->tk.msg);
+	ASSERT_EQ(0, write_str(FROZEN_MAX, "65536"));
+	snprintf(val, sizeof(val), "%ld", saved);
+	ASSERT_EQ(0, write_str(FROZEN_MAX, val));
+	ASSERT_EQ(saved, read_long(FROZEN_MAX));
+
+	/* The refused one never stopped; the held ones come back. */
+	ASSERT_EQ(100, stream_write(cli[2], 1, &w, 100, false));
+	ASSERT_EQ(0, stream_read(srv[2], 1, &r, 100, TMO));
+	for (i = 0; i < 2; i++) {
+		ASSERT_NE(0U, im[i].hold);
+		EXPECT_EQ(0, tk_hold_end(&self->tk, im[i].hold, false));
+		w = r = 0;
+		ASSERT_EQ(100, stream_write(cli[i], 1, &w, 100, false));
+		ASSERT_EQ(0, stream_read(srv[i], 1, &r, 100, TMO))
+			TH_LOG("connection %d", i);
+	}
+	for (i = 0; i < 3; i++) {
+		img_free(&im[i]);
 		close(srv[i]);
 		close(cli[i]);
 	}

@@ -834,7 +834,7 @@ static void scale(int n)
  * tcpkit-set N total_ck_us total_rs_us sys_ck sys_rs" for the set, the
  * system calls per connection; "CRB scaleck N one_by_one_us set_us
  * sys_one sys_set" compares the two checkpoints (us in all, calls per
- * connection); "CRB scalestop N set_us stop_us" (N up to 1024): the
+ * connection); "CRB scalestop N set_us stop_us" (N up to 16384): the
  * set checkpointed again with stop (then given back, not timed) against
  * it without.
  */
@@ -872,9 +872,9 @@ static void scale_set(int n)
 		die("tcpkit_checkpoint_set", -ret);
 	/*
 	 * With stop, given back at once: the holds and the freezes. A netns
-	 * holds at most 1024 frozen tuples.
+	 * holds at most frozen_max (default 16384) frozen tuples.
 	 */
-	if (n <= 1024) {
+	if (n <= 16384) {
 		t0 = now_us();
 		ret = tcpkit_checkpoint_set(tk, refp, n, TCPKIT_CHECKPOINT_STOP,
 					    &held);
