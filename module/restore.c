@@ -505,24 +505,33 @@ static int tcpkit_setsockopt(struct socket *sock, int level, int opt, int val)
 }
 
 /*
- * Write @len bytes: through tcp_send_rcvq() (one skb per call, ENOMEM when
- * receive memory is short: retry smaller) in TCP_RECV_QUEUE repair mode,
- * through tcp_sendmsg() otherwise. Never blocks.
+ * Write @len bytes, the @nr pieces of @vec: through tcp_send_rcvq() in
+ * TCP_RECV_QUEUE repair mode, through tcp_sendmsg() otherwise. Never
+ * blocks. tcp_send_rcvq() makes one skb a call: up to MAX_SKB_FRAGS whole
+ * pages as frags and the rest of a page in a linear head. A write of a
+ * page or less (one dump message's chunk is) is all head: kmalloc()ed
+ * for the bytes and the skb_shared_info (8 KiB for a full page), cleared,
+ * and never coalesced into the skb before it. So the pieces go as one
+ * stream, each write but the last whole pages, whatever their sizes.
+ * ENOMEM when receive memory is short: retry smaller.
  */
-static int tcpkit_write(struct socket *sock, const u8 *buf, u32 len)
+static int tcpkit_write(struct socket *sock, struct kvec *vec, u32 nr,
+			size_t len)
 {
-	u32 step = len;
+	struct iov_iter from;
+	size_t step = len;
 
-	while (len) {
+	iov_iter_kvec(&from, ITER_SOURCE, vec, nr, len);
+	while (iov_iter_count(&from)) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-		struct kvec iov = {
-			.iov_base = (void *)buf,
-			.iov_len = min(step, len),
-		};
+		size_t left = iov_iter_count(&from), n = min(step, left);
 		int ret;
 
-		ret = tcpkit_fault() ? -ENOBUFS :
-		      kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+		if (n < left && n > PAGE_SIZE)
+			n = round_down(n, PAGE_SIZE);
+		msg.msg_iter = from;
+		iov_iter_truncate(&msg.msg_iter, n);
+		ret = tcpkit_fault() ? -ENOBUFS : sock_sendmsg(sock, &msg);
 		if (ret == -ENOMEM && step > PAGE_SIZE) {
 			step /= 2;
 			continue;
@@ -531,41 +540,63 @@ static int tcpkit_write(struct socket *sock, const u8 *buf, u32 len)
 			return ret;
 		if (!ret)
 			return -ENOBUFS;
-		buf += ret;
-		len -= ret;
+		iov_iter_advance(&from, ret);
 	}
 	return 0;
 }
 
+/* Chunks gathered into one tcpkit_write() (a page of kvecs). */
+#define TCPKIT_WRITE_VECS	(PAGE_SIZE / sizeof(struct kvec))
+
 /*
  * Write the bytes of the data chunks of @type from stream offset @from up
- * to @to (offsets within that queue's bytes).
+ * to @to (offsets within that queue's bytes), up to TCPKIT_WRITE_VECS
+ * chunks a write, one at a time if their vector cannot be allocated.
  */
 static int tcpkit_write_chunks(struct tcpkit_restore *r, struct socket *sock,
 			       int type, u32 from, u32 to)
 {
+	u32 pos = 0, n = 0, cap = min_t(u32, r->nchunks, TCPKIT_WRITE_VECS);
+	struct kvec one, *vec = NULL;
 	struct nlattr *nla;
-	u32 pos = 0;
-	int rem, err;
+	size_t len = 0;
+	int rem, err = 0;
 
+	if (cap > 1)
+		vec = kmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
+	if (!vec) {
+		vec = &one;
+		cap = 1;
+	}
 	nlmsg_for_each_attr(nla, r->nlh, GENL_HDRLEN, rem) {
-		u32 len = nla_len(nla), start, end;
+		u32 alen = nla_len(nla), start, end;
 
 		if (nla_type(nla) != type)
 			continue;
 		start = max(pos, from);
-		end = min(pos + len, to);
+		end = min(pos + alen, to);
 		if (start < end) {
-			err = tcpkit_write(sock, (u8 *)nla_data(nla) + start - pos,
-					   end - start);
-			if (err)
-				return err;
+			vec[n].iov_base = (u8 *)nla_data(nla) + start - pos;
+			vec[n].iov_len = end - start;
+			len += end - start;
+			if (++n == cap) {
+				err = tcpkit_write(sock, vec, n, len);
+				if (err)
+					goto out;
+				n = 0;
+				len = 0;
+			}
 		}
-		pos += len;
+		pos += alen;
 		if (pos >= to)
 			break;
 	}
-	return 0;
+	if (n)
+		err = tcpkit_write(sock, vec, n, len);
+out:
+	if (vec != &one)
+		kfree(vec);
+	return err;
 }
 
 /* Tries per chunk of unsent bytes before the next way is taken. */
