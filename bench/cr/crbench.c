@@ -45,6 +45,7 @@
  * "CRB scalesplit" lines (scale_split).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -926,6 +927,15 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setrlimit(RLIMIT_NOFILE, &rl);
+	/*
+	 * glibc raises its mmap threshold to the largest block freed, and
+	 * then serves large blocks from heap it already touched: whether a
+	 * path's 4 MiB buffer (soccr's peek buffer, tcpkit's image) came
+	 * fresh then hung on the sizes the other path had freed before it.
+	 * A fixed threshold maps every large block anew, for both paths, as
+	 * a process that checkpoints once would.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	pattern = malloc(4 << 20);
 	for (size_t i = 0; i < 4 << 20; i++)
 		pattern[i] = (char)(i * 7 + (i >> 13));
