@@ -41,8 +41,8 @@
  * the module's profile parameter, whose kernel log lines split the
  * kernel's share into phases.
  *
- * "crbench scale N..." runs only the scale part, for each N given, with
- * "CRB scalesplit" lines (scale_split).
+ * "crbench scale N..." runs only the scale part, one by one and as sets,
+ * for each N given, with "CRB scalesplit" lines (scale_split).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -864,6 +864,7 @@ static void scale_set(int n)
 	sck1 = nsys - s0;
 	for (int i = 0; i < n; i++)
 		tcpkit_image_free(img[i]);
+	settle();
 	s0 = nsys;
 	t0 = now_us();
 	ret = tcpkit_checkpoint_set(tk, refp, n, 0, &set);
@@ -889,6 +890,7 @@ static void scale_set(int n)
 	}
 	for (int i = 0; i < n; i++)
 		kill_silently(a[i]);
+	settle();
 	s0 = nsys;
 	t0 = now_us();
 	for (int i = 0; i < n; i++)
@@ -951,8 +953,10 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 && !strcmp(argv[1], "scale")) {
 		scale_split = 1;
-		for (int i = 2; i < argc; i++)
+		for (int i = 2; i < argc; i++) {
 			scale(atoi(argv[i]));
+			scale_set(atoi(argv[i]));
+		}
 		printf("CRB done\n");
 		return 0;
 	}

@@ -138,8 +138,9 @@ def targets_section(raw, lat, mem, scale, ns, sraw=None):
         ck, rs, sck, srs = sets[1000]
         so = scale[('soccr', 1000)]
         r = (so[0] + so[1]) / (ck + rs)
-        w('| 1000 idle, batched: per connection at least 3x faster than '
-          'soccr\'s | soccr/tcpkit = %.2f (checkpoint and restore as '
+        row = scale_icount.sets_row(sraw, r) if sraw else None
+        w(row or '| 1000 idle, batched: per connection at least 3x faster '
+          'than soccr\'s | soccr/tcpkit = %.2f (checkpoint and restore as '
           'sets) | %s |' % (r, 'yes' if r >= 3 else 'no'))
         r = (s['sck'] + s['srs']) / (sck + srs)
         w('| 1000 idle, batched: at least 20x fewer syscalls per connection '

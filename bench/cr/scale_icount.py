@@ -14,6 +14,8 @@ import sys
 PATHS = ('tcpkit', 'soccr')
 BASE = 100
 TARGET = 1.2
+SETS = 'tcpkit-set'
+SET_N, SET_TARGET = 1000, 3.0
 
 
 def parse(path):
@@ -26,6 +28,9 @@ def parse(path):
             if len(w) < 2 or w[0] != 'CRS':
                 continue
             if w[1] == 'scale' and len(w) >= 6:
+                scale.setdefault((w[2], int(w[3])), []).append(
+                    (float(w[4]), float(w[5])))
+            elif w[1] == 'scaleset' and len(w) >= 6:
                 scale.setdefault((w[2], int(w[3])), []).append(
                     (float(w[4]), float(w[5])))
             elif w[1] == 'scalesplit' and len(w) >= 9:
@@ -157,7 +162,48 @@ def section(raw, title='##'):
                   big, TARGET, BASE, r[2],
                   'met' if r[2] <= TARGET else 'not met'))
         w('')
+    out += sets_section(scale, ns)
     out += growth(split, ns)
+    return out
+
+
+def set_ratio(scale, n):
+    """soccr one by one / tcpkit as sets, ck+rs per connection, at @n."""
+    st, so = per_conn(scale, SETS, n), per_conn(scale, 'soccr', n)
+    return so[2][0] / st[2][0] if st and so else None
+
+
+def sets_section(scale, ns):
+    """The same N as sets, against soccr one by one."""
+    sets = [n for n in ns if per_conn(scale, SETS, n)]
+    if not sets:
+        return []
+    out = []
+    w = out.append
+    w('The same N idle connections as sets, in the same process after the '
+      'one-by-one loops: checkpointed as one set (`tcpkit_checkpoint_set()`'
+      ', one dump per 1024) and restored as one (`tcpkit_restore_set()`, '
+      'socket() of each included), against soccr one by one from the '
+      'table above. Thousands of guest instructions per connection.')
+    w('')
+    w('| N | set checkpoint per connection | set restore per connection | '
+      'set ck+rs per connection | soccr ck+rs per connection | soccr / '
+      'set |')
+    w('|---|---|---|---|---|---|')
+    for n in sets:
+        m, so = per_conn(scale, SETS, n), per_conn(scale, 'soccr', n)
+        w('| %d | %s | %s | %s | %s | %s |' % (
+            n, cell(m[0]), cell(m[1]), cell(m[2]),
+            cell(so[2]) if so else '-',
+            '%.2f' % set_ratio(scale, n) if so else '-'))
+    w('')
+    r = set_ratio(scale, SET_N)
+    if r:
+        w('* Target (issue 17: %d idle connections as sets, per connection '
+          'at least %.0fx faster than soccr\'s): %.2fx, %s.' % (
+              SET_N, SET_TARGET, r,
+              'met' if r >= SET_TARGET else 'not met'))
+        w('')
     return out
 
 
@@ -256,6 +302,21 @@ def target_row(raw, wall=None):
                 big, TARGET, BASE, r[2],
                 '%.2fx' % wall if wall else '-',
                 'yes' if r[2] <= TARGET else 'no'))
+
+
+def sets_row(raw, wall=None):
+    """cr.md's issue-17 row for sets, from the icount run; @wall the
+    wall-clock ratio of the main run, shown beside it."""
+    scale, _, _ = parse(raw)
+    r = set_ratio(scale, SET_N)
+    if not r:
+        return None
+    return ('| %d idle, batched: per connection at least %.0fx faster than '
+            'soccr\'s | soccr/tcpkit = %.2f in guest instructions (icount '
+            'run, section "Scale in guest instructions"; the wall clock of '
+            'this run: %s) | %s |' % (
+                SET_N, SET_TARGET, r, '%.2f' % wall if wall else '-',
+                'yes' if r >= SET_TARGET else 'no'))
 
 
 def main():
