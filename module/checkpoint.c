@@ -265,8 +265,8 @@ static int tcpkit_sndq_take(struct sock *sk, u8 *dst, u32 len)
 	return done == len ? 0 : -EIO;
 }
 
-/* Receive queue from copied_seq; returns the byte count through @len. */
-static int tcpkit_rcvq_take(struct sock *sk, u8 *dst, u32 *len, u32 max)
+/* Bytes of the receive queue from copied_seq, through @len. */
+static int tcpkit_rcvq_count(struct sock *sk, u32 *len)
 {
 	u32 seq = tcp_sk(sk)->copied_seq;
 	struct sk_buff *skb;
@@ -274,7 +274,7 @@ static int tcpkit_rcvq_take(struct sock *sk, u8 *dst, u32 *len, u32 max)
 	int err;
 
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
-		err = tcpkit_skb_take(skb, &seq, dst, &done, max);
+		err = tcpkit_skb_take(skb, &seq, NULL, &done, U32_MAX);
 		if (err)
 			return err;
 	}
@@ -533,7 +533,7 @@ static int tcpkit_snapshot(struct sock *sk, struct tcpkit_conn *c,
 	 * received FIN takes a sequence number but no byte; after the
 	 * application read it, copied_seq is past it.
 	 */
-	err = tcpkit_rcvq_take(sk, NULL, &c->rcv_qlen, U32_MAX);
+	err = tcpkit_rcvq_count(sk, &c->rcv_qlen);
 	inq = tp->rcv_nxt - tp->copied_seq;
 	fin = (tcpkit_state_in(sk->sk_state, TCPKIT_STATES_PEER_FIN) && inq) ?
 	      1 : 0;
